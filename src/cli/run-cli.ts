@@ -1,0 +1,28 @@
+/**
+ * The frame every program runs in: a bad flag or an unreachable server ends
+ * in one line on stderr and a non-zero exit, never a stack trace.
+ */
+
+import { TimeServerError } from "../errors.js";
+
+/** Exit codes: 1 for runtime failures, 2 for bad usage (as most Unix tools). */
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export function reportFailure(program: string, error: unknown): void {
+  const message =
+    error instanceof TimeServerError
+      ? error.message
+      : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`${program}: ${message}\n`);
+  process.exitCode =
+    error instanceof TimeServerError && error.code === "TS_ERR_CONFIG" ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+export function runCli(program: string, main: () => Promise<void>): void {
+  process.on("uncaughtException", (error) => {
+    reportFailure(program, error);
+    process.exit();
+  });
+  main().catch((error: unknown) => reportFailure(program, error));
+}

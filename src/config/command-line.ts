@@ -1,0 +1,121 @@
+/**
+ * One table per program describes its options; from it come parsing (flags
+ * first, then environment variables), the `--help` text and error messages
+ * that name where a bad value came from. Parsing itself is node:util's
+ * parseArgs: no dependency for a job the runtime already does.
+ */
+
+import { parseArgs } from "node:util";
+import { TimeServerError } from "../errors.js";
+
+export interface OptionSpec {
+  /** Long name without dashes: "max-line". */
+  name: string;
+  short?: string;
+  /** A value-taking option unless "boolean". */
+  type?: "string" | "boolean";
+  /** Environment variable that sets it when the flag is absent. */
+  env?: string;
+  /** Placeholder in --help: "<seconds>". */
+  value?: string;
+  description: string;
+  /** Default, as shown in --help. */
+  defaultText?: string;
+}
+
+export interface ParsedCommandLine {
+  /** The raw string (or true) for every option given by flag or environment. */
+  values: Map<string, string | true>;
+  /** Where each value came from, e.g. "--port" or "TIMESERVER_PORT", for messages. */
+  sources: Map<string, string>;
+  positionals: string[];
+}
+
+export function parseCommandLine(
+  specs: readonly OptionSpec[],
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: { allowPositionals?: boolean } = {},
+): ParsedCommandLine {
+  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const spec of specs) {
+    config[spec.name] = {
+      type: spec.type ?? "string",
+      ...(spec.short ? { short: spec.short } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: config,
+      strict: true,
+      allowPositionals: options.allowPositionals ?? false,
+    });
+  } catch (error) {
+    throw new TimeServerError("TS_ERR_CONFIG", describeParseError(error));
+  }
+  const values = new Map<string, string | true>();
+  const sources = new Map<string, string>();
+  for (const spec of specs) {
+    const given = parsed.values[spec.name];
+    if (Array.isArray(given)) continue;
+    if (given !== undefined && given !== false) {
+      values.set(spec.name, given);
+      sources.set(spec.name, `--${spec.name}`);
+    } else if (spec.env !== undefined && env[spec.env] !== undefined && env[spec.env] !== "") {
+      values.set(spec.name, env[spec.env] as string);
+      sources.set(spec.name, spec.env);
+    }
+  }
+  return { values, sources, positionals: parsed.positionals };
+}
+
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
+  const flag = /--?[\w-]+(?=[^,]*$)/.exec(quoted.replace(/ <value>$/, ""))?.[0] ?? quoted;
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown option ${quoted} (see --help)`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      return message.includes("argument missing")
+        ? `option ${flag} needs a value`
+        : `option ${flag} takes no value`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument ${quoted} (see --help)`;
+    default:
+      return message;
+  }
+}
+
+export function formatHelp(
+  usage: string,
+  summary: string,
+  specs: readonly OptionSpec[],
+  footer = "",
+): string {
+  const rows = specs.map((spec) => {
+    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.name}${spec.value ? ` ${spec.value}` : ""}`;
+    const extra: string[] = [];
+    if (spec.defaultText !== undefined) extra.push(`default: ${spec.defaultText}`);
+    if (spec.env !== undefined) extra.push(`env: ${spec.env}`);
+    return { flag, text: spec.description + (extra.length > 0 ? ` (${extra.join("; ")})` : "") };
+  });
+  const width = Math.max(...rows.map((row) => row.flag.length)) + 2;
+  const lines = rows.map((row) => `  ${row.flag.padEnd(width)}${row.text}`);
+  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${lines.join("\n")}\n${footer ? `\n${footer}\n` : ""}`;
+}
+
+/** Read an option through `parse`, which is told where the value came from. */
+export function optionValue<T>(
+  parsed: ParsedCommandLine,
+  name: string,
+  fallback: T,
+  parse: (source: string, raw: string) => T,
+): T {
+  const raw = parsed.values.get(name);
+  if (raw === undefined) return fallback;
+  return parse(parsed.sources.get(name) ?? `--${name}`, raw === true ? "" : raw);
+}

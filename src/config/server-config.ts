@@ -1,0 +1,139 @@
+/**
+ * Everything `timeserver` can be told, from flags or environment variables,
+ * validated into one typed object before anything starts.
+ */
+
+import { isKnownTimeZone } from "../clock/time-of-day.js";
+import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
+import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
+import { DEFAULTS } from "../server/time-server.js";
+import { formatHelp, type OptionSpec, optionValue, parseCommandLine } from "./command-line.js";
+import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** IANA zone, or undefined for the system zone. */
+  timeZone: string | undefined;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  maxConnections: number;
+  /** Seconds; 0 = off. */
+  idleTimeout: number;
+  maxLine: number;
+}
+
+export type ServerCommand =
+  | { kind: "run"; config: ServerConfig }
+  | { kind: "help"; text: string }
+  | { kind: "version" };
+
+export const SERVER_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "host",
+    env: "TIMESERVER_HOST",
+    value: "<addr>",
+    description: "address to listen on; :: for IPv6",
+    defaultText: DEFAULTS.host,
+  },
+  {
+    name: "port",
+    short: "p",
+    env: "TIMESERVER_PORT",
+    value: "<port>",
+    description: "TCP port; 0 picks a free one",
+    defaultText: String(DEFAULTS.port),
+  },
+  {
+    name: "tz",
+    env: "TIMESERVER_TZ",
+    value: "<zone>",
+    description: "IANA time zone for replies, e.g. Asia/Jakarta",
+    defaultText: "the system zone (honours TZ)",
+  },
+  {
+    name: "log-level",
+    env: "TIMESERVER_LOG_LEVEL",
+    value: "<level>",
+    description: LOG_LEVELS.join(", "),
+    defaultText: "info",
+  },
+  {
+    name: "log-format",
+    env: "TIMESERVER_LOG_FORMAT",
+    value: "<format>",
+    description: "text or json (pino)",
+    defaultText: "text",
+  },
+  {
+    name: "max-connections",
+    env: "TIMESERVER_MAX_CONNECTIONS",
+    value: "<n>",
+    description: "connections served at once; more are closed on accept",
+    defaultText: String(DEFAULTS.maxConnections),
+  },
+  {
+    name: "idle-timeout",
+    env: "TIMESERVER_IDLE_TIMEOUT",
+    value: "<seconds>",
+    description: "disconnect a client silent this long; 0 = never",
+    defaultText: String(DEFAULTS.idleTimeout),
+  },
+  {
+    name: "max-line",
+    env: "TIMESERVER_MAX_LINE",
+    value: "<bytes>",
+    description: "longest request line; longer ones close the connection",
+    defaultText: String(DEFAULTS.maxLine),
+  },
+  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
+  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+];
+
+const USAGE = "timeserver [options]";
+const SUMMARY =
+  "A TCP time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.";
+
+export function serverHelp(): string {
+  return formatHelp(
+    USAGE,
+    SUMMARY,
+    SERVER_OPTIONS,
+    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully.",
+  );
+}
+
+export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {
+  const parsed = parseCommandLine(SERVER_OPTIONS, argv, env);
+  if (parsed.values.get("help") === true) return { kind: "help", text: serverHelp() };
+  if (parsed.values.get("version") === true) return { kind: "version" };
+
+  const config: ServerConfig = {
+    host: optionValue(parsed, "host", DEFAULTS.host, parseHost),
+    port: optionValue(parsed, "port", DEFAULTS.port, (source, raw) => parsePort(source, raw)),
+    timeZone: optionValue<string | undefined>(parsed, "tz", undefined, parseTimeZone),
+    logLevel: optionValue(parsed, "log-level", "info", (source, raw) =>
+      parseChoice(source, raw, LOG_LEVELS),
+    ),
+    logFormat: optionValue(parsed, "log-format", "text", (source, raw) =>
+      parseChoice(source, raw, LOG_FORMATS),
+    ),
+    maxConnections: optionValue(parsed, "max-connections", DEFAULTS.maxConnections, (source, raw) =>
+      parseInteger(source, raw, 1, 1_000_000),
+    ),
+    idleTimeout: optionValue(parsed, "idle-timeout", DEFAULTS.idleTimeout, (source, raw) =>
+      parseInteger(source, raw, 0, 2_000_000),
+    ),
+    maxLine: optionValue(parsed, "max-line", DEFAULTS.maxLine, (source, raw) =>
+      parseInteger(source, raw, 5, 1024 * 1024),
+    ),
+  };
+  return { kind: "run", config };
+}
+
+function parseTimeZone(source: string, raw: string): string {
+  const zone = raw.trim();
+  if (!isKnownTimeZone(zone))
+    throw configError(source, raw, "not a known time zone (use an IANA name such as Asia/Jakarta)");
+  return zone;
+}

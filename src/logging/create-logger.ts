@@ -1,0 +1,27 @@
+import { createDestination } from "./destination.js";
+import { JsonSink } from "./json-sink.js";
+import type { LogLevel } from "./levels.js";
+import { Logger } from "./logger.js";
+import { TextSink } from "./text-sink.js";
+
+export type LogFormat = "text" | "json";
+export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
+
+export interface LoggerOptions {
+  level: LogLevel;
+  format: LogFormat;
+  /** File descriptor to write to; stdout by default. */
+  fd?: number;
+  /** Set in a worker process so every line says which worker wrote it. */
+  worker?: number;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination = createDestination(options.fd ?? 1);
+  const context = options.worker === undefined ? undefined : { worker: options.worker };
+  const sink =
+    options.format === "json"
+      ? new JsonSink(destination, options.level, context)
+      : new TextSink(destination, context);
+  return new Logger(options.level, sink);
+}

@@ -1,0 +1,3 @@
+export * from "./events.js";
+export * from "./replies.js";
+export * from "./time-protocol.js";

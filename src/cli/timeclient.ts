@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `timeclient`: sends lines to a timeserver and prints the replies. Three ways
+ * in: commands as arguments, lines piped on stdin, or a `>> ` prompt on a
+ * terminal. All three end the same way: when the server closes the
+ * connection, "Connection closed by server." and exit 0.
+ */
+
+import { createInterface } from "node:readline";
+import { LineConnection } from "../client/line-connection.js";
+import { parseClientCommand } from "../config/client-config.js";
+import { escapeBytes } from "../logging/escape-bytes.js";
+import { packageVersion } from "../version.js";
+import { runCli } from "./run-cli.js";
+
+const CLOSED_MESSAGE = "Connection closed by server.\n";
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+runCli("timeclient", async () => {
+  const command = parseClientCommand(process.argv.slice(2), process.env);
+  if (command.kind === "help") {
+    process.stdout.write(command.text);
+    return;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`timeclient ${packageVersion()}\n`);
+    return;
+  }
+  const { config } = command;
+  const connection = await LineConnection.connect(config);
+  try {
+    if (config.commands.length > 0) {
+      await runLines(connection, config.commands, printReply);
+    } else if (process.stdin.isTTY) {
+      await runPrompt(connection);
+    } else {
+      await runLines(connection, createInterface({ input: process.stdin }), printReply);
+    }
+  } finally {
+    connection.destroy();
+    process.stdin.destroy();
+  }
+  if (connection.error !== undefined) throw connection.error;
+  process.stdout.write(CLOSED_MESSAGE);
+});
+
+/** A reply as the user should see it: a hostile server's control bytes are escaped. */
+function printReply(reply: string, trailer = "\n"): void {
+  const shown = CONTROL.test(reply) ? escapeBytes(Buffer.from(reply), 4096) : reply;
+  process.stdout.write(shown + trailer);
+}
+
+/**
+ * Send each line and print its reply, one at a time. When the lines run out
+ * with the connection still open, half-close it: the server then closes, and
+ * any reply still on its way is printed first.
+ */
+async function runLines(
+  connection: LineConnection,
+  lines: Iterable<string> | AsyncIterable<string>,
+  print: (reply: string) => void,
+): Promise<void> {
+  for await (const line of lines) {
+    connection.send(line);
+    const reply = await connection.nextLine();
+    if (reply === null) return;
+    print(reply);
+  }
+  connection.finish();
+  for (
+    let reply = await connection.nextLine();
+    reply !== null;
+    reply = await connection.nextLine()
+  ) {
+    print(reply);
+  }
+}
+
+/** The seed's interactive client: a `>> ` prompt, the reply, a blank line. */
+async function runPrompt(connection: LineConnection): Promise<void> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout, prompt: ">> " });
+  let atPrompt = false;
+  connection.onClose(() => {
+    // The server closed while the user was typing (idle timeout, shutdown).
+    if (atPrompt) process.stdout.write("\n");
+    prompt.close();
+  });
+  const lines = (async function* () {
+    atPrompt = true;
+    prompt.prompt();
+    for await (const line of prompt) {
+      atPrompt = false;
+      yield line;
+      atPrompt = true;
+      prompt.prompt();
+    }
+  })();
+  await runLines(connection, lines, (reply) => printReply(reply, "\n\n"));
+  prompt.close();
+}

@@ -1,0 +1,69 @@
+/**
+ * Everything `timeclient` can be told.
+ */
+
+import { formatHelp, type OptionSpec, optionValue, parseCommandLine } from "./command-line.js";
+import { parseHost, parsePort, parseSeconds } from "./option-values.js";
+
+export interface ClientConfig {
+  host: string;
+  port: number;
+  timeoutMs: number;
+  /** Lines to send, from the command line; empty = read stdin (or prompt on a terminal). */
+  commands: string[];
+}
+
+export type ClientCommand =
+  | { kind: "run"; config: ClientConfig }
+  | { kind: "help"; text: string }
+  | { kind: "version" };
+
+export const CLIENT_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: "host",
+    env: "TIMECLIENT_HOST",
+    value: "<addr>",
+    description: "server address",
+    defaultText: "127.0.0.1",
+  },
+  {
+    name: "port",
+    short: "p",
+    env: "TIMECLIENT_PORT",
+    value: "<port>",
+    description: "server port",
+    defaultText: "45000",
+  },
+  {
+    name: "timeout",
+    env: "TIMECLIENT_TIMEOUT",
+    value: "<seconds>",
+    description: "give up on a connect or a reply after this long",
+    defaultText: "10",
+  },
+  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
+  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+];
+
+const USAGE = "timeclient [options] [COMMAND...]";
+const SUMMARY = `Talks to a timeserver. Each COMMAND (e.g. TIME, QUIT) is sent as a line and its reply printed.
+With no COMMAND, lines are read from stdin; on a terminal, at a ">> " prompt.`;
+
+export function parseClientCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ClientCommand {
+  const parsed = parseCommandLine(CLIENT_OPTIONS, argv, env, { allowPositionals: true });
+  if (parsed.values.get("help") === true)
+    return { kind: "help", text: formatHelp(USAGE, SUMMARY, CLIENT_OPTIONS) };
+  if (parsed.values.get("version") === true) return { kind: "version" };
+  return {
+    kind: "run",
+    config: {
+      host: optionValue(parsed, "host", "127.0.0.1", parseHost),
+      port: optionValue(parsed, "port", 45000, (source, raw) => parsePort(source, raw, 1)),
+      timeoutMs:
+        optionValue(parsed, "timeout", 10, (source, raw) =>
+          parseSeconds(source, raw, 0.001, 3600),
+        ) * 1000,
+      commands: parsed.positionals,
+    },
+  };
+}

@@ -14,6 +14,7 @@ import { packageVersion } from "../version.js";
 import { runCli } from "./run-cli.js";
 
 const CLOSED_MESSAGE = "Connection closed by server.\n";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 runCli("timeclient", async () => {

@@ -3,7 +3,7 @@
  *
  * Everything that decides what a byte stream means lives here, and nothing
  * else does: no socket, timer or clock. The driver feeds bytes with
- * `receiveData()` (an empty call means EOF) and pulls events with
+ * `receiveData()`, signals EOF with `receiveEof()`, and pulls events with
  * `nextEvent()` until it gets NEED_DATA or CLOSED. Any split of the same
  * stream into chunks yields the same events.
  *
@@ -67,16 +67,9 @@ export class TimeProtocol {
     return this.buffer.length - this.start;
   }
 
-  /**
-   * Feed bytes from the peer. An empty buffer, or no argument, means the peer
-   * finished sending (EOF). Bytes after the conversation ended are ignored.
-   */
-  receiveData(data?: Buffer | Uint8Array): void {
-    if (this.closed || this.eof) return;
-    if (data === undefined || data.length === 0) {
-      this.eof = true;
-      return;
-    }
+  /** Feed bytes from the peer. Bytes after the conversation ended are ignored. */
+  receiveData(data: Buffer | Uint8Array): void {
+    if (this.closed || this.eof || data.length === 0) return;
     const chunk = Buffer.isBuffer(data)
       ? data
       : Buffer.from(data.buffer, data.byteOffset, data.length);
@@ -91,6 +84,11 @@ export class TimeProtocol {
       this.buffer = merged;
     }
     this.start = 0;
+  }
+
+  /** The peer finished sending. An explicit call, not an empty chunk, so it cannot happen by accident. */
+  receiveEof(): void {
+    this.eof = true;
   }
 
   nextEvent(): NextEvent {

@@ -89,7 +89,7 @@ export class Session {
 
   peerFinished(): void {
     if (this.closingSince !== 0) return;
-    this.protocol.receiveData();
+    this.protocol.receiveEof();
     this.handleEvents();
   }
 

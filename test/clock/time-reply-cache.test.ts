@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { TimeReplyCache } from "../../src/clock/time-reply-cache.js";
+import { timeOfDayFormatter } from "../../src/clock/time-of-day.js";
+
+describe("TimeReplyCache", () => {
+  it("formats once per second and returns the same bytes within it", () => {
+    let calls = 0;
+    const cache = new TimeReplyCache((ms) => {
+      calls++;
+      return timeOfDayFormatter("UTC")(ms);
+    });
+    const base = Date.parse("2026-01-01T10:00:00Z");
+    const first = cache.replyAt(base);
+    assert.equal(cache.replyAt(base + 999), first);
+    assert.equal(calls, 1);
+    assert.equal(first.toString("latin1"), "JAM 10:00:00\r\n");
+    assert.equal(cache.lastReplyText, "JAM 10:00:00");
+  });
+
+  it("moves on exactly at the second boundary", () => {
+    const cache = new TimeReplyCache(timeOfDayFormatter("UTC"));
+    const base = Date.parse("2026-01-01T10:00:00Z");
+    cache.replyAt(base + 999);
+    assert.equal(cache.replyAt(base + 1000).toString("latin1"), "JAM 10:00:01\r\n");
+    assert.equal(cache.replyAt(base - 1).toString("latin1"), "JAM 09:59:59\r\n");
+  });
+});

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
+import { TimeServerError } from "../../src/errors.js";
+
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig {
+  const command = parseServerCommand(argv, env);
+  assert.equal(command.kind, "run");
+  return (command as { config: ServerConfig }).config;
+}
+
+function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseServerCommand(argv, env);
+  } catch (error) {
+    assert.ok(error instanceof TimeServerError);
+    assert.equal(error.code, "TS_ERR_CONFIG");
+    return error.message;
+  }
+  return assert.fail("no error");
+}
+
+describe("server configuration", () => {
+  it("defaults to the seed's address and the issue's limits", () => {
+    assert.deepEqual(config([]), {
+      host: "0.0.0.0",
+      port: 45000,
+      timeZone: undefined,
+      logLevel: "info",
+      logFormat: "text",
+      maxConnections: 10000,
+      idleTimeout: 300,
+      maxLine: 1024,
+    });
+  });
+
+  it("reads every option from its flag", () => {
+    const parsed = config([
+      "--host", "::1", "--port", "0", "--tz", "Asia/Jakarta", "--log-level", "debug", "--log-format", "json",
+      "--max-connections", "5", "--idle-timeout", "0", "--max-line", "64",
+    ]);
+    assert.deepEqual(parsed, {
+      host: "::1", port: 0, timeZone: "Asia/Jakarta", logLevel: "debug", logFormat: "json",
+      maxConnections: 5, idleTimeout: 0, maxLine: 64,
+    });
+  });
+
+  it("reads options from the environment, and a flag wins over its variable", () => {
+    const env = { TIMESERVER_PORT: "4000", TIMESERVER_TZ: "UTC", TIMESERVER_MAX_LINE: "16", TIMESERVER_LOG_LEVEL: "warn" };
+    const parsed = config(["--port", "5000"], env);
+    assert.equal(parsed.port, 5000);
+    assert.equal(parsed.timeZone, "UTC");
+    assert.equal(parsed.maxLine, 16);
+    assert.equal(parsed.logLevel, "warn");
+  });
+
+  it("names the bad value and where it came from", () => {
+    assert.match(failure(["--port", "abc"]), /--port "abc".*0 to 65535/);
+    assert.match(failure(["--port", "65536"]), /--port/);
+    assert.match(failure(["--port", "-1"]), /--port/);
+    assert.match(failure(["--port", "1e3"]), /--port/);
+    assert.match(failure([], { TIMESERVER_PORT: "x" }), /TIMESERVER_PORT "x"/);
+    assert.match(failure(["--tz", "Mars/Olympus"]), /time zone/);
+    assert.match(failure(["--log-level", "loud"]), /trace, debug, info, warn, error, silent/);
+    assert.match(failure(["--log-format", "xml"]), /text, json/);
+    assert.match(failure(["--max-connections", "0"]), /--max-connections/);
+    assert.match(failure(["--max-line", "4"]), /--max-line/);
+    assert.match(failure(["--bogus"]), /unknown option --bogus/);
+    assert.match(failure(["--port"]), /option --port needs a value/);
+    assert.match(failure(["extra"]), /unexpected argument extra/);
+  });
+
+  it("answers --help and --version without starting", () => {
+    const help = parseServerCommand(["--help"], {});
+    assert.equal(help.kind, "help");
+    for (const flag of ["--host", "--port", "--tz", "--log-level", "--log-format", "--max-connections", "--idle-timeout", "--max-line"]) {
+      assert.ok((help as { text: string }).text.includes(flag), flag);
+    }
+    assert.equal(parseServerCommand(["-V"], {}).kind, "version");
+  });
+});

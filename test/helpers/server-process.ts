@@ -5,6 +5,8 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import net from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -18,6 +20,8 @@ export interface Exit {
 
 export class ServerProcess {
   readonly lines: string[] = [];
+  /** Every stdout byte as written, for checks readline would hide (a raw CR splits a line there). */
+  readonly stdoutChunks: Buffer[] = [];
   stderr = "";
   port = 0;
   readonly exited: Promise<Exit>;
@@ -25,6 +29,9 @@ export class ServerProcess {
   private hasExited = false;
 
   constructor(readonly child: ChildProcess) {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      this.stdoutChunks.push(chunk);
+    });
     createInterface({ input: child.stdout! }).on("line", (line) => {
       this.lines.push(line);
       this.wake();
@@ -55,6 +62,43 @@ export class ServerProcess {
       };
       check();
     });
+  }
+
+  /** Resolves once `count` log lines (from `from` on) match `pattern`; rejects if the server exits first. */
+  waitForLines(pattern: RegExp, count: number, from = 0): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.lines.slice(from).filter((candidate) => pattern.test(candidate));
+        if (found.length >= count) resolve(found);
+        else if (this.hasExited)
+          reject(new Error(`server exited after ${found.length} of ${count} lines matching ${pattern}; stderr: ${this.stderr}`));
+        else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  /** All of stdout so far, byte for byte. */
+  get stdout(): Buffer {
+    return Buffer.concat(this.stdoutChunks);
+  }
+
+  get hasExitedYet(): boolean {
+    return this.hasExited;
+  }
+
+  /** Resident set size of the server process in KiB, from /proc (Linux). */
+  rssKiB(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, "utf8");
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    if (kib === undefined) throw new Error(`no VmRSS for pid ${this.child.pid}`);
+    return Number(kib);
+  }
+
+  /** Cleanup for t.after: SIGKILL unless it already exited, and wait for the exit. */
+  async kill(): Promise<Exit> {
+    if (!this.hasExited) this.child.kill("SIGKILL");
+    return this.exited;
   }
 
   /** Send a signal and wait for the exit. */
@@ -89,13 +133,19 @@ export interface RunResult extends Exit {
   stderr: string;
 }
 
-/** Run a program to completion with optional stdin text. */
-export function runProgram(bin: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+/** Run a program to completion with optional stdin text; `signal` kills it (e.g. a test's t.signal). */
+export function runProgram(
+  bin: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
       env: { ...process.env, ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.signal ? { signal: options.signal, killSignal: "SIGKILL" as const } : {}),
     });
+    child.on("error", () => {});
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -107,5 +157,72 @@ export function runProgram(bin: string, args: string[], options: { input?: strin
     child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
     child.stdin.on("error", () => {});
     child.stdin.end(options.input ?? "");
+  });
+}
+
+/**
+ * A port below the ephemeral range (so no client socket of any test holds it)
+ * that is free right now; for servers whose log cannot tell us their port.
+ */
+export async function pickFixedPort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen({ host: "127.0.0.1", port }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+/**
+ * Start `timeserver` on a fixed loopback port when its log will not say
+ * "Listening on" (--log-level warn or silent). Readiness is learned by
+ * connecting: each refused attempt is retried when its error event arrives,
+ * until the server accepts (or exits). The connection that got through is
+ * returned as a raw socket for the test to use (closing it would free a slot
+ * the test may be counting on).
+ */
+export async function startQuietServer(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ server: ServerProcess; socket: net.Socket }> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await pickFixedPort();
+    const child = spawn(process.execPath, [SERVER_BIN, "--host", "127.0.0.1", "--port", String(port), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const server = new ServerProcess(child);
+    server.port = port;
+    const socket = await connectWhenListening(port, server);
+    if (socket !== undefined) return { server, socket };
+    await server.exited;
+    if (!/in use/.test(server.stderr) || attempt >= 5) {
+      throw new Error(`timeserver did not start on port ${port}; stderr: ${server.stderr}`);
+    }
+  }
+}
+
+function connectWhenListening(port: number, server: ServerProcess): Promise<net.Socket | undefined> {
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (server.hasExitedYet) {
+        resolve(undefined);
+        return;
+      }
+      const socket = net.connect({ host: "127.0.0.1", port });
+      socket.once("connect", () => {
+        socket.removeAllListeners("error");
+        resolve(socket);
+      });
+      socket.once("error", (error: NodeJS.ErrnoException) => {
+        socket.destroy();
+        if (error.code === "ECONNREFUSED") setImmediate(attempt);
+        else reject(error);
+      });
+    };
+    attempt();
   });
 }

@@ -8,7 +8,10 @@ import net from "node:net";
 
 export class WireClient {
   received: Buffer = Buffer.alloc(0);
+  /** True once the server has closed (FIN) or the connection is gone (reset). */
   closed = false;
+  /** True once the server has finished sending (its FIN arrived), even if our side is still open. */
+  ended = false;
   /** Set when the server closed with a reset rather than a FIN. */
   error: NodeJS.ErrnoException | undefined;
   private waiters: (() => void)[] = [];
@@ -18,8 +21,18 @@ export class WireClient {
       this.received = Buffer.concat([this.received, chunk]);
       this.wake();
     });
+    socket.on("end", () => {
+      this.ended = true;
+      this.wake();
+    });
     socket.on("error", (error) => {
       this.error = error;
+    });
+    // The server's FIN ('end') is its close as far as the protocol goes; a
+    // half-open client socket would otherwise never see 'close'.
+    socket.on("end", () => {
+      this.closed = true;
+      this.wake();
     });
     socket.on("close", () => {
       this.closed = true;
@@ -29,7 +42,7 @@ export class WireClient {
 
   static connect(port: number, host = "127.0.0.1", options: { allowHalfOpen?: boolean } = {}): Promise<WireClient> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? true });
+      const socket = net.connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once("error", reject);
       socket.once("connect", () => {
         socket.off("error", reject);
@@ -37,6 +50,12 @@ export class WireClient {
         resolve(new WireClient(socket));
       });
     });
+  }
+
+  /** Wrap a socket that is already connected (e.g. the one startQuietServer got through with). */
+  static adopt(socket: net.Socket): WireClient {
+    socket.setNoDelay(true);
+    return new WireClient(socket);
   }
 
   get text(): string {
@@ -64,6 +83,22 @@ export class WireClient {
     ).then(() => this.received);
   }
 
+  /**
+   * Resolves with everything received once the server has finished sending
+   * (FIN). Unlike waitForClose this does not need our side to close too, so it
+   * also works for a half-open client (allowHalfOpen, the default here).
+   */
+  waitForEnd(): Promise<Buffer> {
+    return this.waitUntil(() => this.ended || this.closed).then(() => this.received);
+  }
+
+  /** Send `data` and resolve when `bytes` more bytes have arrived (a request/reply round trip). */
+  request(data: string | Buffer, bytes: number): Promise<Buffer> {
+    const start = this.received.length;
+    this.send(data);
+    return this.waitForBytes(start + bytes).then((all) => all.subarray(start, start + bytes));
+  }
+
   /** Resolves with everything received once the server has closed the connection. */
   waitForClose(): Promise<Buffer> {
     return this.waitUntil(() => this.closed).then(() => this.received);
@@ -73,7 +108,7 @@ export class WireClient {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (done()) resolve();
-        else if (this.closed && describeFailure) reject(new Error(describeFailure()));
+        else if ((this.closed || this.ended) && describeFailure) reject(new Error(describeFailure()));
         else this.waiters.push(check);
       };
       check();

@@ -31,7 +31,7 @@
 
 struct conn {
   int fd;
-  int closing;          /* QUIT or over-long line: close once `pending` is flushed */
+  int closing;          /* 1: over-long line, 2: QUIT; close once `pending` is flushed */
   size_t tail_len;      /* unterminated line carried to the next read */
   char *pending;        /* replies the kernel would not take yet (malloc'd) */
   size_t pending_len, pending_off;
@@ -149,7 +149,9 @@ static void on_acceptable(int listener) {
     int fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) perror("accept4");
+      /* Out of descriptors: the backlog stays readable, so back off instead of spinning. */
+      if (errno == EMFILE || errno == ENFILE) usleep(1000);
+      else if (errno != EAGAIN && errno != EWOULDBLOCK) perror("accept4");
       return;
     }
     int one = 1;

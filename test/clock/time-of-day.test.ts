@@ -22,16 +22,29 @@ describe("timeOfDayFormatter", () => {
   it("uses the system zone when no zone is given", () => {
     const ms = at("2026-03-04T10:11:12Z");
     const d = new Date(ms);
-    const expected = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+    const expected = [d.getHours(), d.getMinutes(), d.getSeconds()]
+      .map((n) => String(n).padStart(2, "0"))
+      .join(":");
     assert.equal(timeOfDayFormatter()(ms), expected);
   });
 
   it("always yields hh:mm:ss with hours 00-23, in any zone, at any instant", () => {
-    const zones = ["UTC", "Asia/Jakarta", "America/St_Johns", "Asia/Kathmandu", "Pacific/Kiritimati", "Europe/London"];
+    const zones = [
+      "UTC",
+      "Asia/Jakarta",
+      "America/St_Johns",
+      "Asia/Kathmandu",
+      "Pacific/Kiritimati",
+      "Europe/London",
+    ];
     fc.assert(
-      fc.property(fc.constantFrom(...zones), fc.integer({ min: 0, max: 4_102_444_800_000 }), (zone, ms) => {
-        assert.match(timeOfDayFormatter(zone)(ms), /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/);
-      }),
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        (zone, ms) => {
+          assert.match(timeOfDayFormatter(zone)(ms), /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/);
+        },
+      ),
       { numRuns: 500 },
     );
   });

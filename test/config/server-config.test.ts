@@ -36,17 +36,42 @@ describe("server configuration", () => {
 
   it("reads every option from its flag", () => {
     const parsed = config([
-      "--host", "::1", "--port", "0", "--tz", "Asia/Jakarta", "--log-level", "debug", "--log-format", "json",
-      "--max-connections", "5", "--idle-timeout", "0", "--max-line", "64",
+      "--host",
+      "::1",
+      "--port",
+      "0",
+      "--tz",
+      "Asia/Jakarta",
+      "--log-level",
+      "debug",
+      "--log-format",
+      "json",
+      "--max-connections",
+      "5",
+      "--idle-timeout",
+      "0",
+      "--max-line",
+      "64",
     ]);
     assert.deepEqual(parsed, {
-      host: "::1", port: 0, timeZone: "Asia/Jakarta", logLevel: "debug", logFormat: "json",
-      maxConnections: 5, idleTimeout: 0, maxLine: 64,
+      host: "::1",
+      port: 0,
+      timeZone: "Asia/Jakarta",
+      logLevel: "debug",
+      logFormat: "json",
+      maxConnections: 5,
+      idleTimeout: 0,
+      maxLine: 64,
     });
   });
 
   it("reads options from the environment, and a flag wins over its variable", () => {
-    const env = { TIMESERVER_PORT: "4000", TIMESERVER_TZ: "UTC", TIMESERVER_MAX_LINE: "16", TIMESERVER_LOG_LEVEL: "warn" };
+    const env = {
+      TIMESERVER_PORT: "4000",
+      TIMESERVER_TZ: "UTC",
+      TIMESERVER_MAX_LINE: "16",
+      TIMESERVER_LOG_LEVEL: "warn",
+    };
     const parsed = config(["--port", "5000"], env);
     assert.equal(parsed.port, 5000);
     assert.equal(parsed.timeZone, "UTC");
@@ -73,7 +98,16 @@ describe("server configuration", () => {
   it("answers --help and --version without starting", () => {
     const help = parseServerCommand(["--help"], {});
     assert.equal(help.kind, "help");
-    for (const flag of ["--host", "--port", "--tz", "--log-level", "--log-format", "--max-connections", "--idle-timeout", "--max-line"]) {
+    for (const flag of [
+      "--host",
+      "--port",
+      "--tz",
+      "--log-level",
+      "--log-format",
+      "--max-connections",
+      "--idle-timeout",
+      "--max-line",
+    ]) {
       assert.ok((help as { text: string }).text.includes(flag), flag);
     }
     assert.equal(parseServerCommand(["-V"], {}).kind, "version");

@@ -57,7 +57,8 @@ export class ServerProcess {
       const check = () => {
         const line = this.lines.slice(from).find((candidate) => pattern.test(candidate));
         if (line !== undefined) resolve(line);
-        else if (this.hasExited) reject(new Error(`server exited before logging ${pattern}; stderr: ${this.stderr}`));
+        else if (this.hasExited)
+          reject(new Error(`server exited before logging ${pattern}; stderr: ${this.stderr}`));
         else this.waiters.push(check);
       };
       check();
@@ -71,7 +72,11 @@ export class ServerProcess {
         const found = this.lines.slice(from).filter((candidate) => pattern.test(candidate));
         if (found.length >= count) resolve(found);
         else if (this.hasExited)
-          reject(new Error(`server exited after ${found.length} of ${count} lines matching ${pattern}; stderr: ${this.stderr}`));
+          reject(
+            new Error(
+              `server exited after ${found.length} of ${count} lines matching ${pattern}; stderr: ${this.stderr}`,
+            ),
+          );
         else this.waiters.push(check);
       };
       check();
@@ -115,8 +120,12 @@ export class ServerProcess {
 }
 
 /** Start `timeserver` with `args` (plus `--port 0` unless a port is given) and wait until it listens. */
-export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerProcess> {
-  const withPort = args.includes("--port") || "TIMESERVER_PORT" in env ? args : ["--port", "0", ...args];
+export async function startServer(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const withPort =
+    args.includes("--port") || "TIMESERVER_PORT" in env ? args : ["--port", "0", ...args];
   const child = spawn(process.execPath, [SERVER_BIN, ...withPort], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -125,6 +134,23 @@ export async function startServer(args: string[] = [], env: NodeJS.ProcessEnv = 
   const line = await server.waitForLine(/Listening on /);
   const port = /Listening on .*:(\d+)/.exec(line)?.[1];
   server.port = Number(port);
+  return server;
+}
+
+/**
+ * startServer on loopback (127.0.0.1 unless `--host` is given), killed when the
+ * test (or the suite, for a `before` hook's context) ends, pass or fail.
+ */
+export async function startServerFor(
+  t: { after(fn: () => unknown): void },
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const server = await startServer(
+    args.includes("--host") ? args : ["--host", "127.0.0.1", ...args],
+    env,
+  );
+  t.after(() => server.kill());
   return server;
 }
 
@@ -190,10 +216,14 @@ export async function startQuietServer(
 ): Promise<{ server: ServerProcess; socket: net.Socket }> {
   for (let attempt = 0; ; attempt++) {
     const port = await pickFixedPort();
-    const child = spawn(process.execPath, [SERVER_BIN, "--host", "127.0.0.1", "--port", String(port), ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [SERVER_BIN, "--host", "127.0.0.1", "--port", String(port), ...args],
+      {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     const server = new ServerProcess(child);
     server.port = port;
     const socket = await connectWhenListening(port, server);
@@ -205,7 +235,10 @@ export async function startQuietServer(
   }
 }
 
-function connectWhenListening(port: number, server: ServerProcess): Promise<net.Socket | undefined> {
+function connectWhenListening(
+  port: number,
+  server: ServerProcess,
+): Promise<net.Socket | undefined> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       if (server.hasExitedYet) {

@@ -40,7 +40,11 @@ export class WireClient {
     });
   }
 
-  static connect(port: number, host = "127.0.0.1", options: { allowHalfOpen?: boolean } = {}): Promise<WireClient> {
+  static connect(
+    port: number,
+    host = "127.0.0.1",
+    options: { allowHalfOpen?: boolean } = {},
+  ): Promise<WireClient> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ port, host, allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once("error", reject);
@@ -66,6 +70,15 @@ export class WireClient {
     this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data);
   }
 
+  /** Send and resolve once the bytes are handed to the kernel (the write callback). */
+  sendFlushed(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.write(typeof data === "string" ? Buffer.from(data, "latin1") : data, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  }
+
   /** Half-close: no more bytes from us. */
   end(): void {
     this.socket.end();
@@ -79,7 +92,8 @@ export class WireClient {
   waitForBytes(bytes: number): Promise<Buffer> {
     return this.waitUntil(
       () => this.received.length >= bytes,
-      () => `server closed after ${this.received.length} of ${bytes} bytes: ${JSON.stringify(this.text)}`,
+      () =>
+        `server closed after ${this.received.length} of ${bytes} bytes: ${JSON.stringify(this.text)}`,
     ).then(() => this.received);
   }
 
@@ -108,7 +122,8 @@ export class WireClient {
     return new Promise((resolve, reject) => {
       const check = () => {
         if (done()) resolve();
-        else if ((this.closed || this.ended) && describeFailure) reject(new Error(describeFailure()));
+        else if ((this.closed || this.ended) && describeFailure)
+          reject(new Error(describeFailure()));
         else this.waiters.push(check);
       };
       check();
@@ -137,3 +152,20 @@ export async function exchange(
 export const TIME_REPLY = /^JAM ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\r\n$/;
 export const TIME_REPLY_GLOBAL = /JAM ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\r\n/g;
 export const INVALID = "Invalid command\r\n";
+
+/** What node:test's TestContext offers for cleanup (kept structural so helpers need no import). */
+export interface CleanupContext {
+  after(fn: () => unknown): void;
+}
+
+/** WireClient.connect, destroyed when the test ends, pass or fail. */
+export async function connectFor(
+  t: CleanupContext,
+  port: number,
+  host = "127.0.0.1",
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<WireClient> {
+  const client = await WireClient.connect(port, host, options);
+  t.after(() => client.destroy());
+  return client;
+}

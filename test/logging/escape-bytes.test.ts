@@ -5,7 +5,10 @@ import { escapeBytes } from "../../src/logging/escape-bytes.js";
 
 describe("escapeBytes", () => {
   it("keeps printable ASCII and escapes control bytes, quotes and backslashes", () => {
-    assert.equal(escapeBytes(Buffer.from('ok \x1b[2J\x00"\\\r\n\t\xff', "latin1")), 'ok \\x1b[2J\\x00\\"\\\\\\r\\n\\t\\xff');
+    assert.equal(
+      escapeBytes(Buffer.from('ok \x1b[2J\x00"\\\r\n\t\xff', "latin1")),
+      'ok \\x1b[2J\\x00\\"\\\\\\r\\n\\t\\xff',
+    );
   });
 
   it("cuts long input and says how long it was", () => {

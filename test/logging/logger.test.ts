@@ -17,7 +17,8 @@ describe("Logger", () => {
   it("passes on only the levels at or above its own", () => {
     const seen: string[] = [];
     const logger = new Logger("warn", {
-      write: (level: EventLevel, message: string, _fields: LogFields | undefined) => seen.push(`${level}:${message}`),
+      write: (level: EventLevel, message: string, _fields: LogFields | undefined) =>
+        seen.push(`${level}:${message}`),
       flush: () => {},
     });
     logger.debug("d");
@@ -41,7 +42,10 @@ describe("Logger", () => {
     logger.info("Received: TIME from 127.0.0.1");
     logger.flush();
     file.close();
-    assert.match(file.read(), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\] \[worker 3\] Received: TIME from 127\.0\.0\.1\n$/);
+    assert.match(
+      file.read(),
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[INFO\] \[worker 3\] Received: TIME from 127\.0\.0\.1\n$/,
+    );
   });
 
   it("writes one pino JSON object per line with the event's fields", () => {
@@ -51,7 +55,11 @@ describe("Logger", () => {
     logger.warn("limit");
     logger.flush();
     file.close();
-    const lines = file.read().trim().split("\n").map((line) => JSON.parse(line));
+    const lines = file
+      .read()
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     assert.equal(lines.length, 2);
     assert.equal(lines[0].level, 30);
     assert.equal(lines[0].msg, "Connection from 127.0.0.1:5");
@@ -70,7 +78,14 @@ describe("Logger", () => {
     }
     logger.flush();
     file.close();
-    const numbers = file.read().trim().split("\n").map((line) => Number(line.split(" line ")[1]));
-    assert.deepEqual(numbers, Array.from({ length: 50 }, (_, i) => i));
+    const numbers = file
+      .read()
+      .trim()
+      .split("\n")
+      .map((line) => Number(line.split(" line ")[1]));
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });

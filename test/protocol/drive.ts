@@ -19,7 +19,10 @@ function describe(event: ProtocolEvent): string {
   return event.type === "invalid" ? `invalid:${event.line.toString("latin1")}` : event.type;
 }
 
-export function drive(chunks: readonly Uint8Array[], options: { maxLine?: number; eof?: boolean } = {}): Conversation {
+export function drive(
+  chunks: readonly Uint8Array[],
+  options: { maxLine?: number; eof?: boolean } = {},
+): Conversation {
   const protocol = new TimeProtocol({ maxLine: options.maxLine ?? 1024 });
   const events: string[] = [];
   let replies = "";
@@ -30,7 +33,8 @@ export function drive(chunks: readonly Uint8Array[], options: { maxLine?: number
       if (event === NEED_DATA || event === CLOSED) return;
       events.push(describe(event));
       if (event.type === "time") replies += FIXED_REPLY;
-      else if (event.type === "invalid" || event.type === "line-too-long") replies += "Invalid command\r\n";
+      else if (event.type === "invalid" || event.type === "line-too-long")
+        replies += "Invalid command\r\n";
     }
   };
   for (const chunk of chunks) {

@@ -10,10 +10,24 @@ import { TimeProtocol } from "../../src/protocol/time-protocol.js";
 import { drive } from "./drive.js";
 
 const token = fc.oneof(
-  fc.constantFrom("TIME\r\n", "QUIT\r\n", "TIME\n", "\r\n", "\n", "TIME", "\r", "time\r\n", "TIME \r\n", "\x00", "\xff"),
+  fc.constantFrom(
+    "TIME\r\n",
+    "QUIT\r\n",
+    "TIME\n",
+    "\r\n",
+    "\n",
+    "TIME",
+    "\r",
+    "time\r\n",
+    "TIME \r\n",
+    "\x00",
+    "\xff",
+  ),
   fc.string({ maxLength: 12 }),
 );
-const stream = fc.array(token, { maxLength: 40 }).map((parts) => Buffer.from(parts.join(""), "latin1"));
+const stream = fc
+  .array(token, { maxLength: 40 })
+  .map((parts) => Buffer.from(parts.join(""), "latin1"));
 
 /** Cut `data` at the given positions (sorted, deduplicated, in range). */
 function chunk(data: Buffer, cuts: number[]): Buffer[] {
@@ -30,13 +44,19 @@ function chunk(data: Buffer, cuts: number[]): Buffer[] {
 describe("TimeProtocol properties", () => {
   it("yields the same events and replies for any chunking of the same bytes", () => {
     fc.assert(
-      fc.property(stream, fc.array(fc.nat(), { maxLength: 20 }), fc.integer({ min: 5, max: 64 }), fc.boolean(), (data, cuts, maxLine, eof) => {
-        const whole = drive([data], { maxLine, eof });
-        const pieces = drive(chunk(data, cuts), { maxLine, eof });
-        assert.deepEqual(pieces.events, whole.events);
-        assert.equal(pieces.replies, whole.replies);
-        assert.equal(pieces.closed, whole.closed);
-      }),
+      fc.property(
+        stream,
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.integer({ min: 5, max: 64 }),
+        fc.boolean(),
+        (data, cuts, maxLine, eof) => {
+          const whole = drive([data], { maxLine, eof });
+          const pieces = drive(chunk(data, cuts), { maxLine, eof });
+          assert.deepEqual(pieces.events, whole.events);
+          assert.equal(pieces.replies, whole.replies);
+          assert.equal(pieces.closed, whole.closed);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -57,16 +77,20 @@ describe("TimeProtocol properties", () => {
 
   it("never throws and never buffers past maxLine, whatever the bytes", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 30 }), fc.integer({ min: 5, max: 256 }), (chunks, maxLine) => {
-        const protocol = new TimeProtocol({ maxLine });
-        for (const piece of chunks) {
-          protocol.receiveData(piece);
-          while (typeof protocol.nextEvent() === "object") {
-            // drain
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 30 }),
+        fc.integer({ min: 5, max: 256 }),
+        (chunks, maxLine) => {
+          const protocol = new TimeProtocol({ maxLine });
+          for (const piece of chunks) {
+            protocol.receiveData(piece);
+            while (typeof protocol.nextEvent() === "object") {
+              // drain
+            }
+            assert.ok(protocol.bufferedBytes <= maxLine);
           }
-          assert.ok(protocol.bufferedBytes <= maxLine);
-        }
-      }),
+        },
+      ),
       { numRuns: 1000 },
     );
   });

@@ -9,7 +9,10 @@ const INVALID = "Invalid command\r\n";
 /** h11's habit: check a stream whole, one byte at a time, and split at every position. */
 function assertSameForAnyChunking(input: string, maxLine = 1024): void {
   const whole = drive([bytes(input)], { maxLine });
-  const byteByByte = drive([...bytes(input)].map((b) => Uint8Array.of(b)), { maxLine });
+  const byteByByte = drive(
+    [...bytes(input)].map((b) => Uint8Array.of(b)),
+    { maxLine },
+  );
   assert.deepEqual(byteByByte, { ...whole, maxBuffered: byteByByte.maxBuffered });
   for (let cut = 1; cut < input.length; cut++) {
     const split = drive([bytes(input.slice(0, cut)), bytes(input.slice(cut))], { maxLine });
@@ -30,7 +33,21 @@ describe("TimeProtocol", () => {
   });
 
   it("treats every other complete line as invalid, keeping the connection open", () => {
-    const lines = ["", "time", " TIME", "TIME ", "TIME\r", "QUIT\r\r", "TIMEX", "TIM", "QUITE", "\xff\xfe", "TI\x00ME", "JAM", "Q\x00IT"];
+    const lines = [
+      "",
+      "time",
+      " TIME",
+      "TIME ",
+      "TIME\r",
+      "QUIT\r\r",
+      "TIMEX",
+      "TIM",
+      "QUITE",
+      "\xff\xfe",
+      "TI\x00ME",
+      "JAM",
+      "Q\x00IT",
+    ];
     for (const line of lines) {
       const result = drive([bytes(`${line}\r\nTIME\r\n`)]);
       assert.deepEqual(result.events, [`invalid:${line}\r`, "time"], JSON.stringify(line));
@@ -76,7 +93,10 @@ describe("TimeProtocol", () => {
 
   it("accepts a line of exactly maxLine bytes", () => {
     const line = `${"x".repeat(15)}\r`;
-    assert.deepEqual(drive([bytes(`${line}\nTIME\r\n`)], { maxLine: 16 }).events, [`invalid:${line}`, "time"]);
+    assert.deepEqual(drive([bytes(`${line}\nTIME\r\n`)], { maxLine: 16 }).events, [
+      `invalid:${line}`,
+      "time",
+    ]);
   });
 
   it("never holds more than maxLine bytes of an unterminated line", () => {

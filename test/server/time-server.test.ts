@@ -26,7 +26,10 @@ describe("TimeServer", () => {
     assert.ok(address !== null && address.port > 0);
     const client = await WireClient.connect(address.port);
     client.send("TIME\r\nTIME\r\n");
-    assert.equal((await client.waitForBytes(28)).toString("latin1"), "JAM 19:34:56\r\nJAM 19:34:56\r\n");
+    assert.equal(
+      (await client.waitForBytes(28)).toString("latin1"),
+      "JAM 19:34:56\r\nJAM 19:34:56\r\n",
+    );
     client.destroy();
   });
 
@@ -109,7 +112,9 @@ describe("TimeServer", () => {
     await server.close();
     for (const client of [...idle, active]) await client.waitForClose();
     await assert.rejects(
-      new Promise((resolve, reject) => net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject)),
+      new Promise((resolve, reject) =>
+        net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject),
+      ),
       { code: "ECONNREFUSED" },
     );
     assert.equal(server.connections, 0);
@@ -117,7 +122,9 @@ describe("TimeServer", () => {
 
   it("close() does not wait forever for a client that never closes its side", async () => {
     const server = await started({ closeGrace: 200 });
-    const stubborn = await WireClient.connect(server.address()!.port, "127.0.0.1", { allowHalfOpen: true });
+    const stubborn = await WireClient.connect(server.address()!.port, "127.0.0.1", {
+      allowHalfOpen: true,
+    });
     await server.close();
     await stubborn.waitForClose();
     assert.equal(server.connections, 0);

@@ -4,11 +4,19 @@
  * All behaviour lives in the library; this file only wires it up.
  */
 
+import { setFlagsFromString } from "node:v8";
 import { parseServerCommand } from "../config/server-config.js";
 import { createLogger } from "../logging/create-logger.js";
 import { createTimeServer } from "../server/time-server.js";
 import { packageVersion } from "../version.js";
 import { runCli } from "./run-cli.js";
+
+// Keep V8's young generation at its initial size. A burst of thousands of
+// connects otherwise grows it to 32 MB that stays resident while those
+// connections sit idle: measured here, 15,000 idle connections cost 3.2 KB
+// each with growth and 2.5 KB without, and request loads allocate too little
+// per request for the smaller young generation to matter.
+setFlagsFromString("--semi-space-growth-factor=1");
 
 runCli("timeserver", async () => {
   const command = parseServerCommand(process.argv.slice(2), process.env);

@@ -47,7 +47,7 @@ export function parseCommandLine(
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinDashValues(specs, argv),
       options: config,
       strict: true,
       allowPositionals: options.allowPositionals ?? false,
@@ -71,6 +71,45 @@ export function parseCommandLine(
   return { values, sources, positionals: parsed.positionals };
 }
 
+/**
+ * parseArgs refuses `--port -1` as ambiguous. A value that is not itself one of
+ * our options is what the user meant, so pass it as `--port=-1` and let the
+ * option's own check say what is wrong with it.
+ */
+function joinDashValues(specs: readonly OptionSpec[], argv: readonly string[]): string[] {
+  const known = new Set<string>();
+  const takesValue = new Set<string>();
+  for (const spec of specs) {
+    for (const flag of spec.short ? [`--${spec.name}`, `-${spec.short}`] : [`--${spec.name}`]) {
+      known.add(flag);
+      if ((spec.type ?? "string") === "string") takesValue.add(flag);
+    }
+  }
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (arg === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    if (
+      takesValue.has(arg) &&
+      next?.startsWith("-") &&
+      next !== "--" &&
+      !known.has(next.split("=")[0] as string)
+    ) {
+      args.push(
+        `${arg.startsWith("--") ? arg : `--${specs.find((spec) => `-${spec.short}` === arg)?.name}`}=${next}`,
+      );
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
+}
+
 function describeParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
@@ -80,7 +119,7 @@ function describeParseError(error: unknown): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown option ${quoted} (see --help)`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      return message.includes("argument missing")
+      return message.includes("argument missing") || message.includes("ambiguous")
         ? `option ${flag} needs a value`
         : `option ${flag} takes no value`;
     case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":

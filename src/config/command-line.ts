@@ -78,30 +78,30 @@ export function parseCommandLine(
  */
 function joinDashValues(specs: readonly OptionSpec[], argv: readonly string[]): string[] {
   const known = new Set<string>();
-  const takesValue = new Set<string>();
+  /** Each value-taking flag, long or short, to its long form. */
+  const longForm = new Map<string, string>();
   for (const spec of specs) {
     for (const flag of spec.short ? [`--${spec.name}`, `-${spec.short}`] : [`--${spec.name}`]) {
       known.add(flag);
-      if ((spec.type ?? "string") === "string") takesValue.add(flag);
+      if ((spec.type ?? "string") === "string") longForm.set(flag, `--${spec.name}`);
     }
   }
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
-    const next = argv[i + 1];
     if (arg === "--") {
       args.push(...argv.slice(i));
       break;
     }
+    const long = longForm.get(arg);
+    const next = argv[i + 1];
     if (
-      takesValue.has(arg) &&
+      long !== undefined &&
       next?.startsWith("-") &&
       next !== "--" &&
       !known.has(next.split("=")[0] as string)
     ) {
-      args.push(
-        `${arg.startsWith("--") ? arg : `--${specs.find((spec) => `-${spec.short}` === arg)?.name}`}=${next}`,
-      );
+      args.push(`${long}=${next}`);
       i++;
     } else {
       args.push(arg);

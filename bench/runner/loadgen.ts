@@ -6,6 +6,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import type { BenchResult } from "../../src/bench/bench-options.js";
 import { LOOPBACK, type RunningServer } from "./servers.js";
 import {
   CLOCK_TICKS,
@@ -17,23 +18,8 @@ import {
   sleep,
 } from "./system.js";
 
-/** The fields of `timebench --json` the runner uses. */
-export interface TimebenchResult {
-  mode: "rr" | "churn" | "hold";
-  connections: number;
-  pipeline: number;
-  durationSeconds: number;
-  requests?: number;
-  requestsPerSecond?: number;
-  sessions?: number;
-  sessionsPerSecond?: number;
-  latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number };
-  badReplies: number;
-  errors: number;
-  held?: number;
-  answered?: number;
-  failed?: number;
-}
+/** What `timebench --json` prints. */
+export type TimebenchResult = BenchResult;
 
 export interface LoadSpec {
   mode: "rr" | "churn" | "hold";

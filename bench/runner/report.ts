@@ -105,14 +105,68 @@ function ratioCheck(
   return { ...base, ratio, result: ratio >= min ? "PASS" : "MISS" };
 }
 
+/** The issue's throughput targets: Node's rate over the reference's, at least `min`. */
+const RATE_TARGETS: {
+  load: LoadName;
+  name: string;
+  node: string;
+  reference: string;
+  referenceLabel: string;
+  min: number;
+}[] = [
+  {
+    load: "rr",
+    name: "rr throughput",
+    node: "Node",
+    reference: "C",
+    referenceLabel: "C",
+    min: 0.8,
+  },
+  {
+    load: "pipelined",
+    name: "pipelined throughput",
+    node: "Node",
+    reference: "C",
+    referenceLabel: "C",
+    min: 0.7,
+  },
+  {
+    load: "churn",
+    name: "churn sessions/s",
+    node: "Node",
+    reference: "C",
+    referenceLabel: "C",
+    min: 0.9,
+  },
+  {
+    load: "logging",
+    name: "logging: info vs warn throughput",
+    node: "Node info",
+    reference: "Node warn",
+    referenceLabel: "warn",
+    min: 0.5,
+  },
+];
+
 export function judge(records: RunRecord[], settings: Settings): Check[] {
   const checks: Check[] = [];
   for (const load of settings.loads) {
+    for (const target of RATE_TARGETS.filter((t) => t.load === load)) {
+      checks.push(
+        ratioCheck(
+          load,
+          target.name,
+          pick(records, load, target.node),
+          pick(records, load, target.reference),
+          target.referenceLabel,
+          target.min,
+        ),
+      );
+    }
     switch (load) {
       case "rr": {
         const node = pick(records, load, "Node");
         const c = pick(records, load, "C");
-        checks.push(ratioCheck(load, "rr throughput", node, c, "C", 0.8));
         const np = node?.result?.latencyMs.p99;
         const cp = c?.result?.latencyMs.p99;
         const base = {
@@ -129,30 +183,6 @@ export function judge(records: RunRecord[], settings: Settings): Check[] {
         }
         break;
       }
-      case "pipelined":
-        checks.push(
-          ratioCheck(
-            load,
-            "pipelined throughput",
-            pick(records, load, "Node"),
-            pick(records, load, "C"),
-            "C",
-            0.7,
-          ),
-        );
-        break;
-      case "churn":
-        checks.push(
-          ratioCheck(
-            load,
-            "churn sessions/s",
-            pick(records, load, "Node"),
-            pick(records, load, "C"),
-            "C",
-            0.9,
-          ),
-        );
-        break;
       case "hold": {
         const node = pick(records, load, "Node");
         const c = pick(records, load, "C");
@@ -186,20 +216,8 @@ export function judge(records: RunRecord[], settings: Settings): Check[] {
         });
         break;
       }
-      case "logging":
-        checks.push(
-          ratioCheck(
-            load,
-            "logging: info vs warn throughput",
-            pick(records, load, "Node info"),
-            pick(records, load, "Node warn"),
-            "warn",
-            0.5,
-          ),
-        );
-        break;
-      case "workers":
-        break; // reported, not judged
+      default:
+        break; // the rest is judged by RATE_TARGETS alone, or (workers) reported, not judged
     }
   }
   const nodeRuns = records.filter((r) => r.variant.startsWith("Node") && r.result !== undefined);

@@ -3,7 +3,9 @@
  * in one line on stderr and a non-zero exit, never a stack trace.
  */
 
+import type { ProgramCommand } from "../config/command-line.js";
 import { TimeServerError } from "../errors.js";
+import { packageVersion } from "../version.js";
 
 /** Exit codes: 1 for runtime failures, 2 for bad usage (as most Unix tools). */
 export const EXIT_FAILURE = 1;
@@ -25,4 +27,18 @@ export function runCli(program: string, main: () => Promise<void>): void {
     process.exit();
   });
   main().catch((error: unknown) => reportFailure(program, error));
+}
+
+/** Parse the command line, answer --help and --version, or run with the config. */
+export function runProgram<C>(
+  program: string,
+  parse: (argv: readonly string[], env: NodeJS.ProcessEnv) => ProgramCommand<C>,
+  run: (config: C) => Promise<void>,
+): void {
+  runCli(program, async () => {
+    const command = parse(process.argv.slice(2), process.env);
+    if (command.kind === "help") process.stdout.write(command.text);
+    else if (command.kind === "version") process.stdout.write(`${program} ${packageVersion()}\n`);
+    else await run(command.config);
+  });
 }

@@ -7,23 +7,12 @@
 import { formatJson, formatProgress, formatQuiet, formatSummary } from "../bench/bench-report.js";
 import { runBenchmark } from "../bench/run-benchmark.js";
 import { parseBenchCommand } from "../config/bench-config.js";
-import { packageVersion } from "../version.js";
-import { runCli } from "./run-cli.js";
+import { runProgram } from "./run-cli.js";
 
 /** Back to the start of the line and clear it: the progress line is redrawn in place. */
 const REWRITE_LINE = "\r\x1b[K";
 
-runCli("timebench", async () => {
-  const command = parseBenchCommand(process.argv.slice(2), process.env);
-  if (command.kind === "help") {
-    process.stdout.write(command.text);
-    return;
-  }
-  if (command.kind === "version") {
-    process.stdout.write(`timebench ${packageVersion()}\n`);
-    return;
-  }
-  const { options, output } = command;
+runProgram("timebench", parseBenchCommand, async ({ options, output }) => {
   const live = process.stdout.isTTY === true && output === "text";
   // The first Ctrl-C ends the run and still reports it; a second one kills as usual.
   const stop = new AbortController();

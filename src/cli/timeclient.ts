@@ -10,24 +10,13 @@ import { createInterface } from "node:readline";
 import { LineConnection } from "../client/line-connection.js";
 import { parseClientCommand } from "../config/client-config.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
-import { packageVersion } from "../version.js";
-import { runCli } from "./run-cli.js";
+import { runProgram } from "./run-cli.js";
 
 const CLOSED_MESSAGE = "Connection closed by server.\n";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
-runCli("timeclient", async () => {
-  const command = parseClientCommand(process.argv.slice(2), process.env);
-  if (command.kind === "help") {
-    process.stdout.write(command.text);
-    return;
-  }
-  if (command.kind === "version") {
-    process.stdout.write(`timeclient ${packageVersion()}\n`);
-    return;
-  }
-  const { config } = command;
+runProgram("timeclient", parseClientCommand, async (config) => {
   const connection = await LineConnection.connect(config);
   try {
     if (config.commands.length > 0) {

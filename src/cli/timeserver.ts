@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
- * `timeserver`: flags → config → logger → server, plus signal handling.
- * All behaviour lives in the library; this file only wires it up.
+ * `timeserver`: flags → config → logger → one server process, or with
+ * --workers N > 1 a cluster primary. The same file, forked by node:cluster,
+ * runs each worker. All behaviour lives in the library.
  */
 
+import cluster from "node:cluster";
 import { setFlagsFromString } from "node:v8";
+import { runClusterPrimary } from "../cluster/primary-process.js";
+import { runClusterWorker } from "../cluster/worker-process.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { createLogger } from "../logging/create-logger.js";
-import { createTimeServer } from "../server/time-server.js";
-import { packageVersion } from "../version.js";
-import { runCli } from "./run-cli.js";
+import { runServerProcess } from "../server/server-process.js";
+import { runCli, runProgram } from "./run-cli.js";
 
 // Keep V8's young generation at its initial size. A burst of thousands of
 // connects otherwise grows it to 32 MB that stays resident while those
@@ -18,44 +21,13 @@ import { runCli } from "./run-cli.js";
 // per request for the smaller young generation to matter.
 setFlagsFromString("--semi-space-growth-factor=1");
 
-runCli("timeserver", async () => {
-  const command = parseServerCommand(process.argv.slice(2), process.env);
-  if (command.kind === "help") {
-    process.stdout.write(command.text);
-    return;
-  }
-  if (command.kind === "version") {
-    process.stdout.write(`timeserver ${packageVersion()}\n`);
-    return;
-  }
-  const { config } = command;
-  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const server = createTimeServer({ ...config, logger });
-  try {
-    await server.listen();
-  } finally {
-    logger.flush();
-  }
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      // A second signal means "now": skip the grace period.
-      logger.warn(`Received ${signal} again; exiting at once`, {
-        event: "shutdown-forced",
-        signal,
-      });
-      logger.flush();
-      process.exit(0);
-    }
-    stopping = true;
-    logger.info(`Received ${signal}; shutting down`, { event: "shutdown", signal });
-    server.close().then(() => {
-      logger.info("Server stopped", { event: "stopped" });
-      logger.flush();
-      process.exit(0);
-    });
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-});
+if (cluster.isWorker) {
+  // Options come from the primary, already checked.
+  runCli("timeserver", async () => runClusterWorker());
+} else {
+  runProgram("timeserver", parseServerCommand, async (config) => {
+    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    if (config.workers > 1) await runClusterPrimary(config, logger);
+    else await runServerProcess(config, logger);
+  });
+}

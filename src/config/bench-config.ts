@@ -12,15 +12,24 @@ import {
   MAX_PIPELINE,
 } from "../bench/bench-options.js";
 import { TimeServerError } from "../errors.js";
-import { formatHelp, type OptionSpec, optionValue, parseCommandLine } from "./command-line.js";
+import {
+  formatHelp,
+  type OptionSpec,
+  optionValue,
+  type ProgramCommand,
+  parseCommandLine,
+} from "./command-line.js";
 import { parseChoice, parseHost, parseInteger, parsePort, parseSeconds } from "./option-values.js";
 
 export type BenchOutput = "text" | "quiet" | "json";
 
-export type BenchCommand =
-  | { kind: "run"; options: BenchOptions; output: BenchOutput }
-  | { kind: "help"; text: string }
-  | { kind: "version" };
+/** A run: the load to apply and how to report it. */
+export interface BenchRun {
+  options: BenchOptions;
+  output: BenchOutput;
+}
+
+export type BenchCommand = ProgramCommand<BenchRun>;
 
 /** One process cannot hold more sockets than its descriptor limit anyway. */
 const MAX_CONNECTIONS = 1_000_000;
@@ -164,5 +173,5 @@ export function parseBenchCommand(argv: readonly string[], env: NodeJS.ProcessEn
     : parsed.values.has("quiet")
       ? "quiet"
       : "text";
-  return { kind: "run", options, output };
+  return { kind: "run", config: { options, output } };
 }

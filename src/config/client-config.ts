@@ -2,7 +2,13 @@
  * Everything `timeclient` can be told.
  */
 
-import { formatHelp, type OptionSpec, optionValue, parseCommandLine } from "./command-line.js";
+import {
+  formatHelp,
+  type OptionSpec,
+  optionValue,
+  type ProgramCommand,
+  parseCommandLine,
+} from "./command-line.js";
 import { parseHost, parsePort, parseSeconds } from "./option-values.js";
 
 export interface ClientConfig {
@@ -13,10 +19,7 @@ export interface ClientConfig {
   commands: string[];
 }
 
-export type ClientCommand =
-  | { kind: "run"; config: ClientConfig }
-  | { kind: "help"; text: string }
-  | { kind: "version" };
+export type ClientCommand = ProgramCommand<ClientConfig>;
 
 export const CLIENT_OPTIONS: readonly OptionSpec[] = [
   {

@@ -23,6 +23,12 @@ export interface OptionSpec {
   defaultText?: string;
 }
 
+/** What a program's command line asks for: a run with its config, or just help or the version. */
+export type ProgramCommand<C> =
+  | { kind: "run"; config: C }
+  | { kind: "help"; text: string }
+  | { kind: "version" };
+
 export interface ParsedCommandLine {
   /** The raw string (or true) for every option given by flag or environment. */
   values: Map<string, string | true>;

@@ -3,11 +3,18 @@
  * validated into one typed object before anything starts.
  */
 
+import { availableParallelism } from "node:os";
 import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { DEFAULTS } from "../server/time-server.js";
-import { formatHelp, type OptionSpec, optionValue, parseCommandLine } from "./command-line.js";
+import {
+  formatHelp,
+  type OptionSpec,
+  optionValue,
+  type ProgramCommand,
+  parseCommandLine,
+} from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
 
 export interface ServerConfig {
@@ -21,12 +28,11 @@ export interface ServerConfig {
   /** Seconds; 0 = off. */
   idleTimeout: number;
   maxLine: number;
+  /** Server processes sharing the port; 1 runs the server in this process, without node:cluster. */
+  workers: number;
 }
 
-export type ServerCommand =
-  | { kind: "run"; config: ServerConfig }
-  | { kind: "help"; text: string }
-  | { kind: "version" };
+export type ServerCommand = ProgramCommand<ServerConfig>;
 
 export const SERVER_OPTIONS: readonly OptionSpec[] = [
   {
@@ -69,7 +75,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     name: "max-connections",
     env: "TIMESERVER_MAX_CONNECTIONS",
     value: "<n>",
-    description: "connections served at once; more are closed on accept",
+    description: "connections served at once, per worker; more are closed on accept",
     defaultText: String(DEFAULTS.maxConnections),
   },
   {
@@ -86,6 +92,13 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     description: "longest request line; longer ones close the connection",
     defaultText: String(DEFAULTS.maxLine),
   },
+  {
+    name: "workers",
+    env: "TIMESERVER_WORKERS",
+    value: "<n|auto>",
+    description: "server processes sharing the port; auto = one per CPU",
+    defaultText: "1",
+  },
   { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
   { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
 ];
@@ -99,7 +112,9 @@ export function serverHelp(): string {
     USAGE,
     SUMMARY,
     SERVER_OPTIONS,
-    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully.",
+    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully.\n" +
+      "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr\n" +
+      "makes the primary accept them and hand them to the workers in turn.",
   );
 }
 
@@ -127,8 +142,22 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
     maxLine: optionValue(parsed, "max-line", DEFAULTS.maxLine, (source, raw) =>
       parseInteger(source, raw, 5, 1024 * 1024),
     ),
+    workers: optionValue(parsed, "workers", 1, parseWorkers),
   };
   return { kind: "run", config };
+}
+
+/** More processes than this only costs memory: each one is a whole Node runtime. */
+const MAX_WORKERS = 256;
+
+function parseWorkers(source: string, raw: string): number {
+  const value = raw.trim().toLowerCase();
+  if (value === "auto") return availableParallelism();
+  const count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(count >= 1 && count <= MAX_WORKERS)) {
+    throw configError(source, raw, `must be a whole number from 1 to ${MAX_WORKERS}, or auto`);
+  }
+  return count;
 }
 
 function parseTimeZone(source: string, raw: string): string {

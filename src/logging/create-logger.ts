@@ -17,7 +17,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const destination = createDestination(options.fd ?? 1);
+  // Workers share the primary's stdout: their writes must not interleave.
+  const destination = createDestination(options.fd ?? 1, { shared: options.worker !== undefined });
   const context = options.worker === undefined ? undefined : { worker: options.worker };
   const sink =
     options.format === "json"

@@ -80,7 +80,8 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
   private readonly listener: net.Server;
   private readonly sessions = new Set<Session>();
   private housekeeping: NodeJS.Timeout | undefined;
-  private state: "new" | "listening" | "closing" | "closed" = "new";
+  private state: "new" | "starting" | "listening" | "closing" | "closed" = "new";
+  private started: Promise<AddressInfo> | undefined;
   private closePromise: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
   private lastRejectWarning = 0;
@@ -119,8 +120,8 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
     if (this.state !== "new") {
       return Promise.reject(new TimeServerError("TS_ERR_STATE", "the server was already started"));
     }
-    this.state = "listening";
-    return new Promise((resolve, reject) => {
+    this.state = "starting";
+    this.started = new Promise((resolve, reject) => {
       const onError = (error: Error) => {
         this.state = "closed";
         reject(
@@ -134,6 +135,7 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
       this.listener.once("error", onError);
       this.listener.listen({ host: this.host, port: this.port, backlog: LISTEN_BACKLOG }, () => {
         this.listener.off("error", onError);
+        this.state = "listening";
         this.housekeeping = setInterval(() => this.sweep(), HOUSEKEEPING_INTERVAL_MS);
         this.housekeeping.unref();
         const address = this.address() as AddressInfo;
@@ -148,6 +150,7 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
         resolve(address);
       });
     });
+    return this.started;
   }
 
   /**
@@ -158,6 +161,18 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
    */
   close(): Promise<void> {
     if (this.closePromise !== undefined) return this.closePromise;
+    if (this.state === "starting") {
+      // Let the bind finish (or fail), then close what it opened.
+      const started = this.started as Promise<AddressInfo>;
+      this.closePromise = started.then(
+        () => {
+          this.closePromise = undefined;
+          return this.close();
+        },
+        () => undefined,
+      );
+      return this.closePromise;
+    }
     const wasListening = this.state === "listening";
     this.state = "closing";
     this.closePromise = new Promise<void>((resolve) => {

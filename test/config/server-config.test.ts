@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
 import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
 import { TimeServerError } from "../../src/errors.js";
@@ -31,6 +32,7 @@ describe("server configuration", () => {
       maxConnections: 10000,
       idleTimeout: 300,
       maxLine: 1024,
+      workers: 1,
     });
   });
 
@@ -52,6 +54,8 @@ describe("server configuration", () => {
       "0",
       "--max-line",
       "64",
+      "--workers",
+      "3",
     ]);
     assert.deepEqual(parsed, {
       host: "::1",
@@ -62,6 +66,7 @@ describe("server configuration", () => {
       maxConnections: 5,
       idleTimeout: 0,
       maxLine: 64,
+      workers: 3,
     });
   });
 
@@ -77,6 +82,22 @@ describe("server configuration", () => {
     assert.equal(parsed.timeZone, "UTC");
     assert.equal(parsed.maxLine, 16);
     assert.equal(parsed.logLevel, "warn");
+  });
+
+  it("takes --workers as a count or auto (one per CPU), from the flag or TIMESERVER_WORKERS", () => {
+    assert.equal(config(["--workers", "1"]).workers, 1);
+    assert.equal(config(["--workers", "256"]).workers, 256);
+    assert.equal(config(["--workers", "auto"]).workers, availableParallelism());
+    assert.equal(config([], { TIMESERVER_WORKERS: "AUTO" }).workers, availableParallelism());
+    assert.equal(config(["--workers", "2"], { TIMESERVER_WORKERS: "4" }).workers, 2);
+    for (const bad of ["0", "x", "-1", "257", "1.5", "2x", ""]) {
+      assert.match(
+        failure(["--workers", bad]),
+        /^invalid --workers ".*": must be a whole number from 1 to 256, or auto$/,
+        bad,
+      );
+    }
+    assert.match(failure([], { TIMESERVER_WORKERS: "many" }), /TIMESERVER_WORKERS "many"/);
   });
 
   it("names the bad value and where it came from", () => {
@@ -107,6 +128,7 @@ describe("server configuration", () => {
       "--max-connections",
       "--idle-timeout",
       "--max-line",
+      "--workers",
     ]) {
       assert.ok((help as { text: string }).text.includes(flag), flag);
     }

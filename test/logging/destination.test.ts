@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { Destination } from "../../src/logging/destination.js";
+import { Destination, joinLinesUpTo } from "../../src/logging/destination.js";
 
 describe("Destination", () => {
   it("joins the lines of one event-loop turn into one write, at the end of the turn", async () => {
@@ -34,5 +34,13 @@ describe("Destination", () => {
     const destination = new Destination(987654);
     destination.write("lost\n");
     assert.doesNotThrow(() => destination.flushSync());
+  });
+
+  it("when shared, cuts a batch only between lines, into pieces no larger than the atomic size", () => {
+    assert.deepEqual(
+      joinLinesUpTo(["aaaa\n", "bbbb\n", "cccc\n", "a-line-longer-than-ten\n", "d\n"], 10),
+      ["aaaa\nbbbb\n", "cccc\n", "a-line-longer-than-ten\n", "d\n"],
+    );
+    assert.deepEqual(joinLinesUpTo(["é\n", "é\n", "é\n", "é\n"], 6), ["é\né\n", "é\né\n"]);
   });
 });

@@ -129,4 +129,17 @@ describe("TimeServer", () => {
     await stubborn.waitForClose();
     assert.equal(server.connections, 0);
   });
+
+  it("close() during listen() waits for the bind and then closes it", async () => {
+    const server = createTimeServer({ host: "127.0.0.1", port: 0 });
+    const listening = server.listen();
+    await server.close();
+    const { port } = await listening;
+    await assert.rejects(
+      new Promise((resolve, reject) =>
+        net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject),
+      ),
+      { code: "ECONNREFUSED" },
+    );
+  });
 });

@@ -1,0 +1,88 @@
+/**
+ * What the primary and its workers say to each other over the cluster's IPC
+ * channel. Every message is a plain object with a `type`, so it survives the
+ * channel's JSON serialisation; incoming ones are checked with the guards
+ * below before they are trusted.
+ */
+
+import type { ServerConfig } from "../config/server-config.js";
+import type { ServerStats } from "../server/session-host.js";
+
+/** Primary → worker, once, in answer to its hello: who you are and what to serve. */
+export interface StartMessage {
+  type: "start";
+  /** The worker's slot, 1..N; a restarted worker takes over the slot of the one that died. */
+  workerId: number;
+  config: ServerConfig;
+}
+
+/** Primary → worker: stop accepting, answer what was received, close, then exit. */
+export interface DrainMessage {
+  type: "drain";
+}
+
+export type PrimaryMessage = StartMessage | DrainMessage;
+
+/**
+ * Worker → primary, first thing: ready for orders. Node drops a message that
+ * arrives before the child has a 'message' listener, and a worker spends a
+ * while loading its modules, so the primary sends nothing until it hears this.
+ */
+export interface HelloMessage {
+  type: "hello";
+}
+
+/** Worker → primary: the server is listening. */
+export interface ListeningMessage {
+  type: "listening";
+  address: string;
+  port: number;
+}
+
+/** Worker → primary: the server could not start (the port is taken, ...); `message` is the user-facing line. */
+export interface StartFailedMessage {
+  type: "start-failed";
+  message: string;
+}
+
+/** Worker → primary: the worker's counters so far (periodically, and once more when drained). */
+export interface StatsMessage {
+  type: "stats";
+  stats: ServerStats;
+}
+
+export type WorkerMessage = HelloMessage | ListeningMessage | StartFailedMessage | StatsMessage;
+
+function hasType(value: unknown): value is { type: unknown } {
+  return typeof value === "object" && value !== null && "type" in value;
+}
+
+export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
+  if (!hasType(value)) return false;
+  if (value.type === "drain") return true;
+  if (value.type !== "start") return false;
+  const start = value as Partial<StartMessage>;
+  return (
+    typeof start.workerId === "number" && typeof start.config === "object" && start.config !== null
+  );
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  if (!hasType(value)) return false;
+  switch (value.type) {
+    case "hello":
+      return true;
+    case "listening": {
+      const listening = value as Partial<ListeningMessage>;
+      return typeof listening.address === "string" && typeof listening.port === "number";
+    }
+    case "start-failed":
+      return typeof (value as Partial<StartFailedMessage>).message === "string";
+    case "stats": {
+      const stats = (value as Partial<StatsMessage>).stats;
+      return typeof stats === "object" && stats !== null;
+    }
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * The primary of a cluster: forks one worker per slot, replaces a worker that
+ * dies (after a back-off), keeps the cluster's counters, and stops everything
+ * on request: drain every worker, wait for each to exit (killing stragglers),
+ * and report the totals. A worker that cannot start stops the whole cluster
+ * with the worker's error, rather than being restarted forever.
+ */
+
+import cluster, { type Worker } from "node:cluster";
+import { performance } from "node:perf_hooks";
+import type { ServerConfig } from "../config/server-config.js";
+import { formatHostPort, TimeServerError } from "../errors.js";
+import type { Logger } from "../logging/logger.js";
+import { DEFAULTS } from "../server/time-server.js";
+import { CounterTotals } from "./counter-totals.js";
+import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
+import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";
+import { applySchedulingPolicy } from "./scheduling.js";
+
+export interface SupervisorOptions {
+  backoff?: BackoffPolicy;
+  /**
+   * How long draining workers may take before they are killed. A worker
+   * destroys its remaining connections after its own close grace (2 s), so
+   * one still alive well after that is stuck.
+   */
+  stopTimeoutMs?: number;
+}
+
+const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
+
+/** One worker position, 1..N; a replacement worker takes over the slot of the one that died. */
+interface Slot {
+  readonly id: number;
+  readonly backoff: RestartBackoff;
+  worker: Worker | undefined;
+  pid: number;
+  /** Port the current worker was told to listen on (see portForNewWorker). */
+  port: number;
+  forkedAt: number;
+  /** The worker said hello: it can receive messages. */
+  ready: boolean;
+  listening: boolean;
+  /** Why the current worker could not start, if it said. */
+  startFailure: string | undefined;
+  restartTimer: NodeJS.Timeout | undefined;
+}
+
+type State = "starting" | "running" | "stopping" | "stopped";
+
+export class ClusterSupervisor {
+  /** The whole cluster's counters, as of the workers' latest reports. */
+  readonly counters = new CounterTotals();
+  private readonly slots: Slot[] = [];
+  private readonly stopTimeoutMs: number;
+  private state: State = "starting";
+  private failure: TimeServerError | undefined;
+  private bound: { address: string; port: number } | undefined;
+  /** The port new workers ask node:cluster for; see portForNewWorker. */
+  private sharedPort: number;
+  private restarts = 0;
+  private stopTimer: NodeJS.Timeout | undefined;
+  private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly logger: Logger,
+    options: SupervisorOptions = {},
+  ) {
+    this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.sharedPort = config.port;
+    for (let id = 1; id <= config.workers; id++) {
+      this.slots.push({
+        id,
+        backoff: new RestartBackoff(options.backoff ?? DEFAULT_BACKOFF),
+        worker: undefined,
+        pid: 0,
+        port: config.port,
+        forkedAt: 0,
+        ready: false,
+        listening: false,
+        startFailure: undefined,
+        restartTimer: undefined,
+      });
+    }
+  }
+
+  /**
+   * Start the workers. Resolves once the cluster has been stopped and every
+   * worker has exited; rejects (after stopping the others) if a worker could
+   * not start.
+   */
+  run(): Promise<void> {
+    if (this.settle !== undefined) {
+      return Promise.reject(new TimeServerError("TS_ERR_STATE", "the cluster was already started"));
+    }
+    const finished = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    applySchedulingPolicy();
+    for (const slot of this.slots) this.fork(slot);
+    return finished;
+  }
+
+  /** Drain every worker and exit; a second call (a second Ctrl-C) kills them at once. */
+  stop(signal: NodeJS.Signals): void {
+    if (this.state === "stopped") return;
+    if (this.state === "stopping") {
+      this.logger.warn(`Received ${signal} again; killing the workers`, {
+        event: "shutdown-forced",
+        signal,
+      });
+      this.killWorkers();
+      return;
+    }
+    this.logger.info(`Received ${signal}; shutting down ${this.liveWorkers()} workers`, {
+      event: "shutdown",
+      signal,
+    });
+    // Before the workers' "Draining" lines, which their drain message will cause.
+    this.logger.flush();
+    this.beginStopping();
+  }
+
+  private fork(slot: Slot): void {
+    const restarted = slot.pid !== 0;
+    slot.port = this.portForNewWorker();
+    const worker = cluster.fork();
+    slot.worker = worker;
+    slot.pid = worker.process.pid ?? 0;
+    slot.forkedAt = performance.now();
+    slot.ready = false;
+    slot.listening = false;
+    slot.startFailure = undefined;
+    worker.on("message", (message: unknown) => this.onMessage(slot, message));
+    // A send that races the worker's exit fails here; the exit itself is handled below.
+    worker.on("error", () => {});
+    whenGone(worker, (code, signal) => this.onGone(slot, describeExit(code, signal)));
+    const fields = { event: restarted ? "worker-restarted" : "worker-started", ...this.ids(slot) };
+    if (restarted) this.logger.warn(`Restarted worker ${slot.id} (pid ${slot.pid})`, fields);
+    else this.logger.info(`Started worker ${slot.id} (pid ${slot.pid})`, fields);
+  }
+
+  /**
+   * node:cluster shares one listening socket among the workers that ask for
+   * the same address and port. With port 0 they must all ask for "port 0" (a
+   * worker asking for the bound port would get a second, clashing socket),
+   * but once every worker has gone the shared socket is closed and a new
+   * "port 0" would be a new random port: from then on, ask for the port
+   * clients already know.
+   */
+  private portForNewWorker(): number {
+    if (this.bound !== undefined && Object.keys(cluster.workers ?? {}).length === 0) {
+      this.sharedPort = this.bound.port;
+    }
+    return this.sharedPort;
+  }
+
+  private onMessage(slot: Slot, message: unknown): void {
+    if (!isWorkerMessage(message)) return;
+    switch (message.type) {
+      case "hello":
+        this.onHello(slot);
+        break;
+      case "listening":
+        this.onListening(slot, message.address, message.port);
+        break;
+      case "start-failed":
+        this.onStartFailed(slot, message.message);
+        break;
+      case "stats":
+        this.counters.report(slot.id, message.stats);
+        break;
+    }
+  }
+
+  private onHello(slot: Slot): void {
+    slot.ready = true;
+    if (this.state === "stopping") {
+      this.send(slot, { type: "drain" });
+      return;
+    }
+    this.send(slot, {
+      type: "start",
+      workerId: slot.id,
+      config: { ...this.config, port: slot.port },
+    });
+  }
+
+  private onListening(slot: Slot, address: string, port: number): void {
+    slot.listening = true;
+    if (this.bound === undefined) this.bound = { address, port };
+    if (this.state !== "starting" || this.slots.some((each) => !each.listening)) return;
+    this.state = "running";
+    this.logger.info(
+      `Listening on ${formatHostPort(address, port)} with ${this.slots.length} workers`,
+      { event: "listening", address, port, workers: this.slots.length },
+    );
+    this.logger.flush();
+  }
+
+  private onStartFailed(slot: Slot, message: string): void {
+    slot.startFailure = message;
+    // One line for the user, however many workers fail the same way.
+    if (this.state === "stopping" || this.state === "stopped") return;
+    this.fail(new TimeServerError("TS_ERR_LISTEN", message));
+  }
+
+  /** The worker has exited and every message it sent has been handled. */
+  private onGone(slot: Slot, exit: string): void {
+    const pid = slot.pid;
+    slot.worker = undefined;
+    this.counters.retire(slot.id);
+    const fields = { ...this.ids(slot), exit };
+    if (this.state === "stopping") {
+      this.logger.info(`Worker ${slot.id} (pid ${pid}) exited (${exit})`, {
+        event: "worker-exited",
+        ...fields,
+      });
+      if (this.liveWorkers() === 0) this.finish();
+      return;
+    }
+    if (this.state === "starting") {
+      // Restarting a worker that never got going would only fail again.
+      this.fail(
+        new TimeServerError(
+          "TS_ERR_LISTEN",
+          slot.startFailure ?? `worker ${slot.id} (pid ${pid}) exited while starting (${exit})`,
+        ),
+      );
+      return;
+    }
+    const delay = slot.backoff.delayAfter(performance.now() - slot.forkedAt);
+    this.logger.warn(
+      `Worker ${slot.id} (pid ${pid}) died (${exit}); restarting it in ${delay} ms`,
+      {
+        event: "worker-died",
+        ...fields,
+        restartInMs: delay,
+      },
+    );
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      this.restarts++;
+      this.fork(slot);
+    }, delay);
+  }
+
+  private fail(error: TimeServerError): void {
+    this.failure = error;
+    this.beginStopping();
+  }
+
+  private beginStopping(): void {
+    this.state = "stopping";
+    for (const slot of this.slots) {
+      clearTimeout(slot.restartTimer);
+      slot.restartTimer = undefined;
+      // A worker that has not said hello yet gets its drain in answer to it.
+      if (slot.worker !== undefined && slot.ready) this.send(slot, { type: "drain" });
+    }
+    if (this.liveWorkers() === 0) {
+      this.finish();
+      return;
+    }
+    this.stopTimer = setTimeout(() => {
+      for (const slot of this.slots) {
+        if (slot.worker === undefined) continue;
+        this.logger.warn(
+          `Worker ${slot.id} (pid ${slot.pid}) did not stop within ${this.stopTimeoutMs} ms; killing it`,
+          { event: "worker-killed", ...this.ids(slot) },
+        );
+      }
+      this.killWorkers();
+    }, this.stopTimeoutMs);
+  }
+
+  private killWorkers(): void {
+    for (const slot of this.slots) slot.worker?.process.kill("SIGKILL");
+  }
+
+  private finish(): void {
+    this.state = "stopped";
+    clearTimeout(this.stopTimer);
+    const settle = this.settle as NonNullable<typeof this.settle>;
+    if (this.failure !== undefined) {
+      this.logger.flush();
+      settle.reject(this.failure);
+      return;
+    }
+    const totals = this.counters.totals();
+    const restarts = this.restarts > 0 ? ` (${count(this.restarts, "restart")})` : "";
+    this.logger.info(
+      `Served ${count(totals.accepted, "connection")} and ${count(totals.timeRequests, "TIME request")} across ${this.slots.length} workers${restarts}`,
+      { event: "totals", ...totals, workers: this.slots.length, restarts: this.restarts },
+    );
+    this.logger.info("Server stopped", { event: "stopped" });
+    this.logger.flush();
+    settle.resolve();
+  }
+
+  private send(slot: Slot, message: PrimaryMessage): void {
+    if (slot.worker?.isConnected()) slot.worker.send(message);
+  }
+
+  private liveWorkers(): number {
+    return this.slots.filter((slot) => slot.worker !== undefined).length;
+  }
+
+  private ids(slot: Slot) {
+    // Not `pid`: JSON lines already carry the pid of the process that wrote them.
+    return { workerId: slot.id, workerPid: slot.pid };
+  }
+}
+
+/**
+ * Call `gone` once the worker has exited and its IPC channel has closed, in
+ * whichever order those come, so every message it sent has been handled (its
+ * "start-failed" in particular) and node:cluster has released its share of
+ * the listening socket.
+ */
+function whenGone(
+  worker: Worker,
+  gone: (code: number | null, signal: NodeJS.Signals | null) => void,
+): void {
+  worker.once("exit", (code: number | null, signal: NodeJS.Signals | null) => {
+    if (worker.isConnected()) worker.once("disconnect", () => gone(code, signal));
+    else gone(code, signal);
+  });
+}
+
+/** "1 connection", "2 connections". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal !== null ? `signal ${signal}` : `exit code ${code}`;
+}

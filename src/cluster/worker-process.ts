@@ -1,0 +1,131 @@
+/**
+ * What a worker process runs: the normal TimeServer, started and stopped by
+ * the primary over IPC. The worker says hello, gets its id and the config,
+ * listens (node:cluster shares the primary's socket), reports its counters
+ * now and then, and drains when told to (or on its own SIGTERM).
+ */
+
+import { TimeServerError } from "../errors.js";
+import { createLogger } from "../logging/create-logger.js";
+import type { Logger } from "../logging/logger.js";
+import type { ServerStats } from "../server/session-host.js";
+import { createTimeServer, type TimeServer } from "../server/time-server.js";
+import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
+
+/** How often counters go to the primary: one small message, skipped when nothing changed. */
+const STATS_INTERVAL_MS = 5000;
+
+class ClusterWorker {
+  private server: TimeServer | undefined;
+  private logger: Logger | undefined;
+  private state: "waiting" | "starting" | "serving" | "draining" = "waiting";
+  private drainRequested = false;
+  private statsTimer: NodeJS.Timeout | undefined;
+  private reportedTotal = 0;
+
+  onMessage(message: unknown): void {
+    if (!isPrimaryMessage(message)) return;
+    if (message.type === "start") void this.start(message);
+    else this.drain();
+  }
+
+  drain(): void {
+    if (this.state === "waiting") {
+      // Told to stop before being told to start: nothing to close.
+      process.exit(0);
+    }
+    if (this.state === "starting") {
+      this.drainRequested = true;
+      return;
+    }
+    if (this.state === "draining") return;
+    this.state = "draining";
+    clearInterval(this.statsTimer);
+    const server = this.server as TimeServer;
+    const logger = this.logger as Logger;
+    logger.info("Draining: no new connections; closing the open ones", { event: "drain" });
+    void server.close().then(() => {
+      logger.info("Worker stopped", { event: "stopped" });
+      logger.flush();
+      sendToPrimary({ type: "stats", stats: server.stats }, () => process.exit(0));
+    });
+  }
+
+  private async start({ workerId, config }: StartMessage): Promise<void> {
+    if (this.state !== "waiting") return;
+    this.state = "starting";
+    const logger = createLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      worker: workerId,
+    });
+    this.logger = logger;
+    try {
+      const server = createTimeServer({ ...config, logger });
+      this.server = server;
+      const address = await server.listen();
+      // The worker's own "Listening on" line reaches the log before the primary hears of it.
+      logger.flush();
+      sendToPrimary({ type: "listening", address: address.address, port: address.port });
+    } catch (error) {
+      logger.flush();
+      // The primary prints the one line and stops the cluster; this worker just leaves.
+      sendToPrimary({ type: "start-failed", message: describeFailure(error) }, () =>
+        process.exit(1),
+      );
+      return;
+    }
+    this.state = "serving";
+    this.statsTimer = setInterval(() => this.reportStats(), STATS_INTERVAL_MS);
+    this.statsTimer.unref();
+    if (this.drainRequested) this.drain();
+  }
+
+  private reportStats(): void {
+    const stats = (this.server as TimeServer).stats;
+    // Counters only grow, so an unchanged total means nothing to report.
+    const total = sumCounters(stats);
+    if (total === this.reportedTotal) return;
+    this.reportedTotal = total;
+    sendToPrimary({ type: "stats", stats });
+  }
+}
+
+function sumCounters(stats: ServerStats): number {
+  return (
+    stats.accepted +
+    stats.rejected +
+    stats.timeRequests +
+    stats.quitRequests +
+    stats.invalidRequests
+  );
+}
+
+/** As runCli would word it, so the primary's stderr line reads like the single-process one. */
+function describeFailure(error: unknown): string {
+  if (error instanceof TimeServerError) return error.message;
+  return `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/**
+ * Send, ignoring a channel that is already closed: the primary is gone then,
+ * and node:cluster ends a worker whose primary went away.
+ */
+function sendToPrimary(message: WorkerMessage, done?: () => void): void {
+  if (process.send === undefined || !process.connected) {
+    done?.();
+    return;
+  }
+  process.send(message, undefined, {}, () => done?.());
+}
+
+/** The body of a worker process (cluster.isWorker). */
+export function runClusterWorker(): void {
+  const worker = new ClusterWorker();
+  // A Ctrl-C on a terminal reaches the whole process group; the primary
+  // handles it and tells each worker to drain, so a worker ignores its copy.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => worker.drain());
+  process.on("message", (message) => worker.onMessage(message));
+  sendToPrimary({ type: "hello" });
+}

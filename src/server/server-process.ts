@@ -1,0 +1,47 @@
+/**
+ * The body of a single-process `timeserver`: listen, then shut down
+ * gracefully on SIGTERM or SIGINT. The handlers go in before listening, so a
+ * signal that arrives while the server starts still gets a clean shutdown.
+ */
+
+import type { Logger } from "../logging/logger.js";
+import { createTimeServer, type TimeServerOptions } from "./time-server.js";
+
+export async function runServerProcess(options: TimeServerOptions, logger: Logger): Promise<void> {
+  const server = createTimeServer({ ...options, logger });
+  const started = server.listen();
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal means "now": skip the grace period.
+      logger.warn(`Received ${signal} again; exiting at once`, {
+        event: "shutdown-forced",
+        signal,
+      });
+      logger.flush();
+      process.exit(0);
+    }
+    stopping = true;
+    logger.info(`Received ${signal}; shutting down`, { event: "shutdown", signal });
+    started
+      .then(() => server.close())
+      .then(() => {
+        logger.info("Server stopped", { event: "stopped" });
+        logger.flush();
+        process.exit(0);
+      })
+      // A failed start is reported by whoever awaits `started`.
+      .catch(() => {});
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  try {
+    await started;
+  } catch (error) {
+    process.off("SIGTERM", stop);
+    process.off("SIGINT", stop);
+    throw error;
+  } finally {
+    logger.flush();
+  }
+}

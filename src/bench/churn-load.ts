@@ -96,13 +96,7 @@ function onChurnClose(this: Socket, hadError: boolean): void {
 export async function runChurnLoad(options: BenchOptions, counters: LoadCounters): Promise<number> {
   const workers: ChurnWorker[] = [];
   for (let i = 0; i < options.connections; i++) workers.push(new ChurnWorker(options, counters));
-  const window = measurementWindow(
-    counters,
-    options.warmupSeconds,
-    options.durationSeconds,
-    options.requests !== undefined,
-    options.signal,
-  );
+  const window = measurementWindow(counters, options);
   for (const worker of workers) worker.begin();
   const seconds = await window;
   for (const worker of workers) worker.socket?.destroy();

@@ -5,15 +5,13 @@
  */
 
 import { performance } from "node:perf_hooks";
+import type { BenchOptions } from "./bench-options.js";
 import type { LoadCounters } from "./load-counters.js";
 
-export function measurementWindow(
-  counters: LoadCounters,
-  warmupSeconds: number,
-  durationSeconds: number,
-  byCount: boolean,
-  signal: AbortSignal | undefined,
-): Promise<number> {
+export function measurementWindow(counters: LoadCounters, options: BenchOptions): Promise<number> {
+  const { warmupSeconds, durationSeconds, signal } = options;
+  // With -n the target count ends the run, not the clock.
+  const byCount = options.requests !== undefined;
   return new Promise((resolve) => {
     let startedAt = 0;
     let timer: NodeJS.Timeout | undefined;

@@ -181,13 +181,7 @@ export async function runRrLoad(options: BenchOptions, counters: LoadCounters): 
     (index) => settled((load.connections[index] as RrConnection).connect()),
     () => options.signal?.aborted === true,
   );
-  const window = measurementWindow(
-    counters,
-    options.warmupSeconds,
-    options.durationSeconds,
-    options.requests !== undefined,
-    options.signal,
-  );
+  const window = measurementWindow(counters, options);
   for (const connection of load.connections) connection.start();
   const seconds = await window;
   await quitAll(load.connections.map((connection) => connection.socket));

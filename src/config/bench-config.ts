@@ -18,6 +18,7 @@ import {
   optionValue,
   type ProgramCommand,
   parseCommandLine,
+  STANDARD_OPTIONS,
 } from "./command-line.js";
 import { parseChoice, parseHost, parseInteger, parsePort, parseSeconds } from "./option-values.js";
 
@@ -98,8 +99,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
   },
   { name: "json", type: "boolean", description: "print the result as one JSON object" },
   { name: "quiet", short: "q", type: "boolean", description: "print only the rate and median" },
-  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
-  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+  ...STANDARD_OPTIONS,
 ];
 
 const USAGE = "timebench [options]";

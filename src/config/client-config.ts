@@ -8,6 +8,7 @@ import {
   optionValue,
   type ProgramCommand,
   parseCommandLine,
+  STANDARD_OPTIONS,
 } from "./command-line.js";
 import { parseHost, parsePort, parseSeconds } from "./option-values.js";
 
@@ -44,8 +45,7 @@ export const CLIENT_OPTIONS: readonly OptionSpec[] = [
     description: "give up on a connect or a reply after this long",
     defaultText: "10",
   },
-  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
-  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+  ...STANDARD_OPTIONS,
 ];
 
 const USAGE = "timeclient [options] [COMMAND...]";

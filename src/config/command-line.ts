@@ -29,6 +29,12 @@ export type ProgramCommand<C> =
   | { kind: "help"; text: string }
   | { kind: "version" };
 
+/** --help and --version, which every program has. */
+export const STANDARD_OPTIONS: readonly OptionSpec[] = [
+  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
+  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+];
+
 export interface ParsedCommandLine {
   /** The raw string (or true) for every option given by flag or environment. */
   values: Map<string, string | true>;

@@ -14,6 +14,7 @@ import {
   optionValue,
   type ProgramCommand,
   parseCommandLine,
+  STANDARD_OPTIONS,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
 
@@ -99,8 +100,7 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     description: "server processes sharing the port; auto = one per CPU",
     defaultText: "1",
   },
-  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
-  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+  ...STANDARD_OPTIONS,
 ];
 
 const USAGE = "timeserver [options]";

@@ -7,9 +7,14 @@
 import { encodeTimeReply } from "../protocol/replies.js";
 import type { TimeOfDayFormatter } from "./time-of-day.js";
 
+/** Longest run of replies served from the cache; longer runs are built on the spot. */
+const MAX_CACHED_RUN = 64;
+
 export class TimeReplyCache {
   private second = Number.NaN;
   private reply: Buffer = Buffer.alloc(0);
+  /** MAX_CACHED_RUN copies of `reply`, made the first time a second needs a run. */
+  private run: Buffer | undefined;
   private text = "";
 
   constructor(private readonly format: TimeOfDayFormatter) {}
@@ -21,6 +26,20 @@ export class TimeReplyCache {
     return this.reply;
   }
 
+  /**
+   * `count` copies of the reply back to back, for a read that held several
+   * pipelined TIME requests. Runs of up to 64 are views of one cached buffer,
+   * never written after it is made, so the socket may hold on to them.
+   */
+  repeatedAt(epochMs: number, count: number): Buffer {
+    const reply = this.replyAt(epochMs);
+    if (count === 1) return reply;
+    if (count > MAX_CACHED_RUN) return Buffer.allocUnsafe(count * reply.length).fill(reply);
+    if (this.run === undefined)
+      this.run = Buffer.allocUnsafe(MAX_CACHED_RUN * reply.length).fill(reply);
+    return this.run.subarray(0, count * reply.length);
+  }
+
   /** The reply without its CRLF (`JAM hh:mm:ss`), for logs; valid after `replyAt`. */
   get lastReplyText(): string {
     return this.text;
@@ -30,6 +49,7 @@ export class TimeReplyCache {
     this.second = second;
     const timeOfDay = this.format(second * 1000);
     this.reply = encodeTimeReply(timeOfDay);
+    this.run = undefined;
     this.text = `JAM ${timeOfDay}`;
   }
 }

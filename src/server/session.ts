@@ -118,21 +118,29 @@ export class Session {
     this.host.sessionClosed(this);
   }
 
-  /** Hand every complete request to the protocol's rules; all replies go out in one write. */
+  /**
+   * Hand every complete request to the protocol's rules. All the replies to
+   * one read go out in one write, stamped with the time of that read; a run
+   * of TIME replies is a view of the clock's cached run, so pipelined
+   * requests cost no copying.
+   */
   private handleEvents(): void {
     const host = this.host;
     const log = host.logger;
-    let out: Buffer | undefined;
-    let outList: Buffer[] | undefined;
+    const now = host.clock();
+    /** TIME replies owed after `parts`. */
+    let times = 0;
+    /** Replies owed before the run of TIME replies, when one read mixed kinds. */
+    let parts: Buffer[] | undefined;
     for (;;) {
       const event = this.protocol.nextEvent();
       if (event === NEED_DATA || event === CLOSED) break;
-      let reply: Buffer;
       switch (event.type) {
         case "time": {
-          reply = host.replies.replyAt(host.clock());
+          times++;
           host.stats.timeRequests++;
           if (log.infoOn) {
+            host.replies.replyAt(now);
             log.info(`Received: TIME from ${this.remoteAddress}`, this.fields("received", "TIME"));
             log.info(
               `Sent: ${host.replies.lastReplyText} to ${this.remoteAddress}`,
@@ -142,7 +150,8 @@ export class Session {
           break;
         }
         case "invalid": {
-          reply = INVALID_COMMAND_REPLY;
+          parts = this.owed(parts, now, times, INVALID_COMMAND_REPLY);
+          times = 0;
           host.stats.invalidRequests++;
           if (log.infoOn) {
             const shown = escapeBytes(event.line);
@@ -158,7 +167,7 @@ export class Session {
           if (log.infoOn) {
             log.info(`Received: QUIT from ${this.remoteAddress}`, this.fields("received", "QUIT"));
           }
-          this.send(out, outList);
+          this.send(parts, now, times);
           this.close("quit");
           return;
         }
@@ -170,7 +179,7 @@ export class Session {
               this.fields("line-too-long"),
             );
           }
-          this.send(out, outList, INVALID_COMMAND_REPLY);
+          this.send(this.owed(parts, now, times, INVALID_COMMAND_REPLY), now, 0);
           this.close("line-too-long");
           return;
         }
@@ -181,26 +190,33 @@ export class Session {
               this.fields("peer-finished"),
             );
           }
-          this.send(out, outList);
+          this.send(parts, now, times);
           this.close("peer-finished");
           return;
         }
       }
-      if (out === undefined) out = reply;
-      else if (outList === undefined) outList = [out, reply];
-      else outList.push(reply);
     }
-    this.send(out, outList);
+    this.send(parts, now, times);
   }
 
-  private send(out: Buffer | undefined, outList: Buffer[] | undefined, last?: Buffer): void {
-    if (last !== undefined) {
-      if (out === undefined) out = last;
-      else if (outList === undefined) outList = [out, last];
-      else outList.push(last);
+  /** `parts`, then the run of `times` TIME replies, then `next`. */
+  private owed(parts: Buffer[] | undefined, now: number, times: number, next: Buffer): Buffer[] {
+    const list = parts ?? [];
+    if (times > 0) list.push(this.host.replies.repeatedAt(now, times));
+    list.push(next);
+    return list;
+  }
+
+  private send(parts: Buffer[] | undefined, now: number, times: number): void {
+    let data: Buffer;
+    if (parts === undefined) {
+      if (times === 0) return;
+      data = this.host.replies.repeatedAt(now, times);
+    } else {
+      if (times > 0) parts.push(this.host.replies.repeatedAt(now, times));
+      data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     }
-    if (out === undefined || this.socket.destroyed) return;
-    const data = outList === undefined ? out : Buffer.concat(outList);
+    if (this.socket.destroyed) return;
     if (!this.socket.write(data) && !this.paused) {
       // The client is not reading its replies: stop reading its requests until
       // they drain, so it cannot make us buffer without bound.

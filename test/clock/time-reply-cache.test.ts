@@ -38,7 +38,10 @@ describe("TimeReplyCache", () => {
     }
     const three = cache.repeatedAt(base, 3);
     const five = cache.repeatedAt(base, 5);
-    assert.ok(three.buffer === five.buffer && three.byteOffset === five.byteOffset, "one cached run");
+    assert.ok(
+      three.buffer === five.buffer && three.byteOffset === five.byteOffset,
+      "one cached run",
+    );
     assert.equal(cache.repeatedAt(base + 1000, 2).toString("latin1"), "JAM 10:00:01\r\n".repeat(2));
   });
 });

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { createTimeServer, type TimeServer } from "../../src/server/time-server.js";
 import { INVALID, TIME_REPLY, WireClient } from "../helpers/wire-client.js";
 
@@ -140,6 +141,26 @@ describe("TimeServer", () => {
         net.connect(port, "127.0.0.1").on("connect", resolve).on("error", reject),
       ),
       { code: "ECONNREFUSED" },
+    );
+  });
+
+  it("answers any mix of pipelined lines in one write with the right replies, in order", async (t) => {
+    const server = await started({ timeZone: "UTC", clock: () => NOON_UTC });
+    t.after(() => server.close());
+    const port = server.address()!.port;
+    const line = fc.constantFrom("TIME\r\n", "TIME\r\n", "TIME\r\n", "time\r\n", "\r\n", "TIME\n");
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 150 }), async (lines) => {
+        const expected = lines
+          .map((l) => (l === "TIME\r\n" ? "JAM 12:34:56\r\n" : INVALID))
+          .join("");
+        const client = await WireClient.connect(port);
+        client.send(`${lines.join("")}QUIT\r\n`);
+        const received = await client.waitForClose();
+        client.destroy();
+        assert.equal(received.toString("latin1"), expected);
+      }),
+      { numRuns: 60 },
     );
   });
 });

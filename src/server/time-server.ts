@@ -231,7 +231,10 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
         remotePort: session.remotePort,
       });
     }
-    this.emit("disconnect", infoOf(session), session.closeReason ?? "error");
+    // Per-connection events build their payload only for someone listening.
+    if (this.listenerCount("disconnect") > 0) {
+      this.emit("disconnect", infoOf(session), session.closeReason ?? "error");
+    }
     if (this.sessions.size === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -258,7 +261,7 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
         remotePort: session.remotePort,
       });
     }
-    this.emit("connection", infoOf(session));
+    if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(session));
   }
 
   private reject(socket: Socket): void {

@@ -19,6 +19,7 @@ import {
   type ProgramCommand,
   parseCommandLine,
   STANDARD_OPTIONS,
+  standardCommand,
 } from "./command-line.js";
 import { parseChoice, parseHost, parseInteger, parsePort, parseSeconds } from "./option-values.js";
 
@@ -122,8 +123,8 @@ export function benchHelp(): string {
 
 export function parseBenchCommand(argv: readonly string[], env: NodeJS.ProcessEnv): BenchCommand {
   const parsed = parseCommandLine(BENCH_OPTIONS, argv, env);
-  if (parsed.values.get("help") === true) return { kind: "help", text: benchHelp() };
-  if (parsed.values.get("version") === true) return { kind: "version" };
+  const standard = standardCommand(parsed, benchHelp);
+  if (standard !== undefined) return standard;
 
   const mode = optionValue<BenchMode>(parsed, "mode", BENCH_DEFAULTS.mode, (source, raw) =>
     parseChoice(source, raw, BENCH_MODES),

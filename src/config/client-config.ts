@@ -9,6 +9,7 @@ import {
   type ProgramCommand,
   parseCommandLine,
   STANDARD_OPTIONS,
+  standardCommand,
 } from "./command-line.js";
 import { parseHost, parsePort, parseSeconds } from "./option-values.js";
 
@@ -54,9 +55,8 @@ With no COMMAND, lines are read from stdin; on a terminal, at a ">> " prompt.`;
 
 export function parseClientCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ClientCommand {
   const parsed = parseCommandLine(CLIENT_OPTIONS, argv, env, { allowPositionals: true });
-  if (parsed.values.get("help") === true)
-    return { kind: "help", text: formatHelp(USAGE, SUMMARY, CLIENT_OPTIONS) };
-  if (parsed.values.get("version") === true) return { kind: "version" };
+  const standard = standardCommand(parsed, () => formatHelp(USAGE, SUMMARY, CLIENT_OPTIONS));
+  if (standard !== undefined) return standard;
   return {
     kind: "run",
     config: {

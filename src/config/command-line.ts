@@ -35,6 +35,16 @@ export const STANDARD_OPTIONS: readonly OptionSpec[] = [
   { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
 ];
 
+/** The answer to --help or --version when one was given, else undefined. */
+export function standardCommand(
+  parsed: ParsedCommandLine,
+  help: () => string,
+): ProgramCommand<never> | undefined {
+  if (parsed.values.get("help") === true) return { kind: "help", text: help() };
+  if (parsed.values.get("version") === true) return { kind: "version" };
+  return undefined;
+}
+
 export interface ParsedCommandLine {
   /** The raw string (or true) for every option given by flag or environment. */
   values: Map<string, string | true>;

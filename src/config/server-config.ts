@@ -15,6 +15,7 @@ import {
   type ProgramCommand,
   parseCommandLine,
   STANDARD_OPTIONS,
+  standardCommand,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
 
@@ -120,8 +121,8 @@ export function serverHelp(): string {
 
 export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {
   const parsed = parseCommandLine(SERVER_OPTIONS, argv, env);
-  if (parsed.values.get("help") === true) return { kind: "help", text: serverHelp() };
-  if (parsed.values.get("version") === true) return { kind: "version" };
+  const standard = standardCommand(parsed, serverHelp);
+  if (standard !== undefined) return standard;
 
   const config: ServerConfig = {
     host: optionValue(parsed, "host", DEFAULTS.host, parseHost),

@@ -199,17 +199,20 @@ async function sampleCpu(
   const window = Math.max(0.3, load.durationSeconds - 0.6);
   await sleep(startDelay * 1000);
   if (finished) return undefined;
-  const t1 = performance.now();
-  const server1 = groupCpuSeconds(server.pid);
-  const gen1 = processCpuSeconds(pid);
-  const times1 = readCpuTimes();
+  const sample = () => ({
+    at: performance.now(),
+    server: groupCpuSeconds(server.pid),
+    generator: processCpuSeconds(pid),
+    times: readCpuTimes(),
+  });
+  const first = sample();
   await sleep(window * 1000);
   if (finished) return undefined;
-  const t2 = performance.now();
-  const server2 = groupCpuSeconds(server.pid);
-  const gen2 = processCpuSeconds(pid);
-  const times2 = readCpuTimes();
-  const seconds = (t2 - t1) / 1000;
+  const last = sample();
+  const [server1, server2] = [first.server, last.server];
+  const [gen1, gen2] = [first.generator, last.generator];
+  const [times1, times2] = [first.times, last.times];
+  const seconds = (last.at - first.at) / 1000;
   const cores = (ticks: number) => ticks / CLOCK_TICKS / seconds;
   const serverCores = (server2 - server1) / seconds;
   const generatorCores =

@@ -130,30 +130,22 @@ export function casesFor(
     logLevel: "warn",
     ...extra,
   });
+  /** The same traffic against the C reference, then against Node. */
+  const sideBySide = (
+    workload: Case["workload"],
+    traffic: LoadSpec,
+    nodeExtra: Partial<ServerSpec> = {},
+  ): Case[] => [
+    { load, workload, variant: "C", server: c(`c-${workload}`), traffic },
+    { load, workload, variant: "Node", server: node(`node-${workload}`, nodeExtra), traffic },
+  ];
   switch (load) {
     case "rr":
-      return [
-        { load, workload: "rr", variant: "C", server: c("c-rr"), traffic: rr },
-        { load, workload: "rr", variant: "Node", server: node("node-rr"), traffic: rr },
-      ];
+      return sideBySide("rr", rr);
     case "pipelined":
-      return [
-        { load, workload: "pipelined", variant: "C", server: c("c-pipelined"), traffic: pipelined },
-        {
-          load,
-          workload: "pipelined",
-          variant: "Node",
-          server: node("node-pipelined"),
-          traffic: pipelined,
-        },
-      ];
-    case "churn": {
-      const churn: LoadSpec = { ...timed, mode: "churn", connections: 50 };
-      return [
-        { load, workload: "churn", variant: "C", server: c("c-churn"), traffic: churn },
-        { load, workload: "churn", variant: "Node", server: node("node-churn"), traffic: churn },
-      ];
-    }
+      return sideBySide("pipelined", pipelined);
+    case "churn":
+      return sideBySide("churn", { ...timed, mode: "churn", connections: 50 });
     case "hold": {
       const hold: LoadSpec = {
         ...timed,
@@ -162,16 +154,7 @@ export function casesFor(
         holdSeconds: settings.holdSeconds,
       };
       const maxConnections = String(Math.max(20_000, settings.holdConnections + 1000));
-      return [
-        { load, workload: "hold", variant: "C", server: c("c-hold"), traffic: hold },
-        {
-          load,
-          workload: "hold",
-          variant: "Node",
-          server: node("node-hold", { extraArgs: ["--max-connections", maxConnections] }),
-          traffic: hold,
-        },
-      ];
+      return sideBySide("hold", hold, { extraArgs: ["--max-connections", maxConnections] });
     }
     case "logging":
       return [

@@ -9,7 +9,7 @@ export { TimeServerError, type TimeServerErrorCode } from "./errors.js";
 export { createLogger, type LogFormat, type LoggerOptions } from "./logging/create-logger.js";
 export { LOG_LEVELS, type LogLevel } from "./logging/levels.js";
 export { Logger, SILENT_LOGGER } from "./logging/logger.js";
-export * from "./protocol/index.js";
+export * from "./protocols/line/index.js";
 export type { CloseReason } from "./server/session.js";
 export type { ServerStats } from "./server/session-host.js";
 export {

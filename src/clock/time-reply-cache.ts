@@ -4,7 +4,7 @@
  * more than answering a request.
  */
 
-import { encodeTimeReply } from "../protocol/replies.js";
+import { encodeTimeReply } from "../protocols/line/replies.js";
 import type { TimeOfDayFormatter } from "./time-of-day.js";
 
 /** Longest run of replies served from the cache; longer runs are built on the spot. */

@@ -11,9 +11,9 @@
 import type { Socket } from "node:net";
 import { describeSystemError, formatHostPort } from "../errors.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
-import { CLOSED, NEED_DATA } from "../protocol/events.js";
-import { INVALID_COMMAND_REPLY } from "../protocol/replies.js";
-import { TimeProtocol } from "../protocol/time-protocol.js";
+import { CLOSED, NEED_DATA } from "../protocols/line/events.js";
+import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
+import { TimeProtocol } from "../protocols/line/time-protocol.js";
 import type { SessionHost } from "./session-host.js";
 
 export type CloseReason =

@@ -11,7 +11,7 @@ import { timeOfDayFormatter } from "../clock/time-of-day.js";
 import { TimeReplyCache } from "../clock/time-reply-cache.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { DEFAULT_MAX_LINE } from "../protocol/time-protocol.js";
+import { DEFAULT_MAX_LINE } from "../protocols/line/time-protocol.js";
 import { type CloseReason, Session } from "./session.js";
 import { emptyStats, type ServerStats, type SessionHost } from "./session-host.js";
 

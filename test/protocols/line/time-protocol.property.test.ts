@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { TimeProtocol } from "../../src/protocol/time-protocol.js";
+import { TimeProtocol } from "../../../src/protocols/line/time-protocol.js";
 import { drive } from "./drive.js";
 
 const token = fc.oneof(

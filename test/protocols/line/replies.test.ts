@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { encodeTimeReply, INVALID_COMMAND_REPLY } from "../../src/protocol/replies.js";
+import { encodeTimeReply, INVALID_COMMAND_REPLY } from "../../../src/protocols/line/replies.js";
 
 describe("replies", () => {
   it("encodes the time reply byte for byte", () => {

@@ -3,8 +3,8 @@
  * strings with a fixed clock, so tests can compare whole conversations.
  */
 
-import { CLOSED, NEED_DATA, type ProtocolEvent } from "../../src/protocol/events.js";
-import { TimeProtocol } from "../../src/protocol/time-protocol.js";
+import { CLOSED, NEED_DATA, type ProtocolEvent } from "../../../src/protocols/line/events.js";
+import { TimeProtocol } from "../../../src/protocols/line/time-protocol.js";
 
 export const FIXED_REPLY = "JAM 12:34:56\r\n";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CLOSED, NEED_DATA, QUIT_REQUEST, TIME_REQUEST } from "../../src/protocol/events.js";
-import { TimeProtocol } from "../../src/protocol/time-protocol.js";
+import { CLOSED, NEED_DATA, QUIT_REQUEST, TIME_REQUEST } from "../../../src/protocols/line/events.js";
+import { TimeProtocol } from "../../../src/protocols/line/time-protocol.js";
 import { bytes, drive, FIXED_REPLY } from "./drive.js";
 
 const INVALID = "Invalid command\r\n";

@@ -13,7 +13,8 @@
  * - a line whose bytes before the LF exceed `maxLine` is LineTooLong, judged the
  *   same whether or not its LF has arrived, so chunking never changes the outcome;
  * - QUIT, LineTooLong and EOF end the conversation: later bytes are ignored;
- * - at most `maxLine` bytes of an unterminated line are ever held.
+ * - at most `maxLine` bytes of an unterminated line are ever held, and a line
+ *   costs time in proportion to its length however it is chunked.
  */
 
 import {
@@ -40,12 +41,19 @@ export interface TimeProtocolOptions {
 
 export class TimeProtocol {
   readonly maxLine: number;
-  /** Bytes received and not yet handed out as events. */
+  /** The chunk being handed out as events; complete lines live here. */
   private buffer: Buffer = EMPTY;
   /** Start of the first unconsumed byte in `buffer`. */
   private start = 0;
   /** Bytes from `start` already known to hold no LF, so a slow sender never forces a rescan. */
   private scanned = 0;
+  /**
+   * Copies of the pieces of an unterminated line, kept apart and joined once
+   * when its LF arrives, so a line costs time in proportion to its length
+   * however finely it is chunked.
+   */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
   private eof = false;
   private closed = false;
 
@@ -62,9 +70,9 @@ export class TimeProtocol {
     return this.closed;
   }
 
-  /** Bytes of an unterminated line currently held (never more than maxLine). */
+  /** Bytes received and not yet handed out as events. */
   get bufferedBytes(): number {
-    return this.buffer.length - this.start;
+    return this.buffer.length - this.start + this.pendingLength;
   }
 
   /** Feed bytes from the peer. Bytes after the conversation ended are ignored. */
@@ -73,17 +81,32 @@ export class TimeProtocol {
     const chunk = Buffer.isBuffer(data)
       ? data
       : Buffer.from(data.buffer, data.byteOffset, data.length);
-    if (this.start === this.buffer.length) {
+    if (this.start < this.buffer.length) {
+      // Fed again before the events were taken: keep the unread part in front.
+      this.buffer = Buffer.concat([this.buffer.subarray(this.start), chunk]);
+      this.start = 0;
+      return;
+    }
+    if (this.pendingLength === 0) {
       // The common case: nothing pending, so the chunk is used in place, no copy.
       this.buffer = chunk;
-    } else {
-      const pending = this.buffer.length - this.start;
-      const merged = Buffer.allocUnsafeSlow(pending + chunk.length);
-      this.buffer.copy(merged, 0, this.start);
-      chunk.copy(merged, pending);
-      this.buffer = merged;
+      this.start = 0;
+      this.scanned = 0;
+      return;
     }
+    if (chunk.indexOf(LF) === -1) {
+      // Still no end of line: keep a copy of this piece only (the socket's
+      // buffer must not be pinned), never re-copy the earlier pieces.
+      this.pending.push(ownCopy(chunk));
+      this.pendingLength += chunk.length;
+      return;
+    }
+    this.pending.push(chunk);
+    this.buffer = Buffer.concat(this.pending, this.pendingLength + chunk.length);
     this.start = 0;
+    this.scanned = this.pendingLength;
+    this.pending = [];
+    this.pendingLength = 0;
   }
 
   /** The peer finished sending. An explicit call, not an empty chunk, so it cannot happen by accident. */
@@ -95,7 +118,7 @@ export class TimeProtocol {
     if (this.closed) return CLOSED;
     const buffer = this.buffer;
     const start = this.start;
-    const lf = buffer.indexOf(LF, start + this.scanned);
+    const lf = this.pendingLength === 0 ? buffer.indexOf(LF, start + this.scanned) : -1;
     if (lf === -1) return this.noCompleteLine();
 
     this.start = lf + 1;
@@ -130,7 +153,7 @@ export class TimeProtocol {
   }
 
   private noCompleteLine(): NextEvent {
-    const pending = this.buffer.length - this.start;
+    const pending = this.bufferedBytes;
     if (pending > this.maxLine) return this.tooLong();
     if (this.eof) {
       this.closed = true;
@@ -138,8 +161,7 @@ export class TimeProtocol {
       const finished: PeerFinished = { type: "peer-finished", droppedBytes: pending };
       return finished;
     }
-    this.scanned = pending;
-    this.compact();
+    this.keepTail();
     return NEED_DATA;
   }
 
@@ -150,25 +172,33 @@ export class TimeProtocol {
   }
 
   /**
-   * Keep only the unterminated tail, in a buffer of its own: a view would pin
-   * the whole chunk the socket read into for as long as the line stays open.
+   * Move the unterminated tail of `buffer` to the pending pieces, as a copy of
+   * its own: a view would pin the whole chunk the socket read into for as long
+   * as the line stays open.
    */
-  private compact(): void {
-    const pending = this.buffer.length - this.start;
-    if (pending === 0) {
-      this.release();
-      return;
+  private keepTail(): void {
+    const tail = this.buffer.length - this.start;
+    if (tail > 0) {
+      this.pending.push(ownCopy(this.buffer.subarray(this.start)));
+      this.pendingLength += tail;
     }
-    if (this.start === 0 && this.buffer.buffer.byteLength === pending) return;
-    const tail = Buffer.allocUnsafeSlow(pending);
-    this.buffer.copy(tail, 0, this.start);
-    this.buffer = tail;
+    this.buffer = EMPTY;
     this.start = 0;
+    this.scanned = 0;
   }
 
   private release(): void {
     this.buffer = EMPTY;
     this.start = 0;
     this.scanned = 0;
+    this.pending = [];
+    this.pendingLength = 0;
   }
+}
+
+/** A copy in memory of its own (not Node's shared pool), so holding it pins nothing else. */
+function ownCopy(view: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(view.length);
+  view.copy(copy);
+  return copy;
 }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CLOSED, NEED_DATA, QUIT_REQUEST, TIME_REQUEST } from "../../../src/protocols/line/events.js";
+import {
+  CLOSED,
+  NEED_DATA,
+  QUIT_REQUEST,
+  TIME_REQUEST,
+} from "../../../src/protocols/line/events.js";
 import { TimeProtocol } from "../../../src/protocols/line/time-protocol.js";
 import { bytes, drive, FIXED_REPLY } from "./drive.js";
 
@@ -136,8 +141,45 @@ describe("TimeProtocol", () => {
     while (protocol.nextEvent() === TIME_REQUEST) answered++;
     assert.equal(answered, 10_000);
     assert.equal(protocol.bufferedBytes, 2);
-    // @ts-expect-error reaching into the private buffer is the point of this test
-    assert.equal((protocol.buffer as Buffer).buffer.byteLength, 2);
+    // @ts-expect-error reaching into the private pieces is the point of this test
+    const pieces = protocol.pending as Buffer[];
+    assert.deepEqual(
+      pieces.map((piece) => piece.buffer.byteLength),
+      [2],
+    );
+  });
+
+  it("copies each byte of a long line a bounded number of times, however it is chunked", () => {
+    // 1 MB line in 100-byte writes: before, every write re-copied the whole
+    // unfinished line (about 5 GB copied); now each piece is copied once and
+    // the line is joined once.
+    const maxLine = 1024 * 1024;
+    const piece = Buffer.alloc(100, 0x78);
+    const protocol = new TimeProtocol({ maxLine });
+    let copied = 0;
+    const concat = Buffer.concat;
+    const allocSlow = Buffer.allocUnsafeSlow;
+    Buffer.concat = (list: readonly Uint8Array[], total?: number) => {
+      const joined = concat(list, total);
+      copied += joined.length;
+      return joined;
+    };
+    Buffer.allocUnsafeSlow = (size: number) => {
+      copied += size;
+      return allocSlow(size);
+    };
+    try {
+      for (let i = 0; i < Math.floor(maxLine / 100) - 1; i++) {
+        protocol.receiveData(piece);
+        assert.equal(protocol.nextEvent(), NEED_DATA);
+      }
+      protocol.receiveData(Buffer.from("\r\n"));
+      assert.equal((protocol.nextEvent() as { type: string }).type, "invalid");
+    } finally {
+      Buffer.concat = concat;
+      Buffer.allocUnsafeSlow = allocSlow;
+    }
+    assert.ok(copied <= 3 * maxLine, `copied ${copied} bytes for a ${maxLine}-byte line`);
   });
 
   it("rejects a maxLine too small to hold a request", () => {

@@ -40,8 +40,9 @@ export class TimeReplyCache {
     return this.run.subarray(0, count * reply.length);
   }
 
-  /** The reply without its CRLF (`JAM hh:mm:ss`), for logs; valid after `replyAt`. */
-  get lastReplyText(): string {
+  /** The reply for `epochMs` without its CRLF (`JAM hh:mm:ss`), for logs. */
+  textAt(epochMs: number): string {
+    this.replyAt(epochMs);
     return this.text;
   }
 

@@ -6,7 +6,7 @@
  */
 
 import type { ServerConfig } from "../config/server-config.js";
-import type { ServerStats } from "../server/session-host.js";
+import { isMetricsSnapshot, type MetricsSnapshot } from "../metrics/counters.js";
 
 /** Primary → worker, once, in answer to its hello: who you are and what to serve. */
 export interface StartMessage {
@@ -45,10 +45,10 @@ export interface StartFailedMessage {
   message: string;
 }
 
-/** Worker → primary: the worker's counters so far (periodically, and once more when drained). */
+/** Worker → primary: a snapshot of the worker's counters (periodically, and once more when drained). */
 export interface StatsMessage {
   type: "stats";
-  stats: ServerStats;
+  metrics: MetricsSnapshot;
 }
 
 export type WorkerMessage = HelloMessage | ListeningMessage | StartFailedMessage | StatsMessage;
@@ -78,10 +78,8 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
     }
     case "start-failed":
       return typeof (value as Partial<StartFailedMessage>).message === "string";
-    case "stats": {
-      const stats = (value as Partial<StatsMessage>).stats;
-      return typeof stats === "object" && stats !== null;
-    }
+    case "stats":
+      return isMetricsSnapshot((value as Partial<StatsMessage>).metrics);
     default:
       return false;
   }

@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
+import { totalOf } from "../metrics/counters.js";
 import { DEFAULTS } from "../server/time-server.js";
 import { CounterTotals } from "./counter-totals.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
@@ -169,7 +170,7 @@ export class ClusterSupervisor {
         this.onStartFailed(slot, message.message);
         break;
       case "stats":
-        this.counters.report(slot.id, message.stats);
+        this.counters.report(slot.id, message.metrics);
         break;
     }
   }
@@ -289,10 +290,19 @@ export class ClusterSupervisor {
       return;
     }
     const totals = this.counters.totals();
+    const accepted = totalOf(totals, "timeserver_connections_accepted_total");
+    const timeRequests = totalOf(totals, "timeserver_requests_total", { result: "time" });
     const restarts = this.restarts > 0 ? ` (${count(this.restarts, "restart")})` : "";
-    this.logger.info(
-      `Served ${count(totals.accepted, "connection")} and ${count(totals.timeRequests, "TIME request")} across ${this.slots.length} workers${restarts}`,
-      { event: "totals", ...totals, workers: this.slots.length, restarts: this.restarts },
+    this.logger.lifecycle(
+      "info",
+      `Served ${count(accepted, "connection")} and ${count(timeRequests, "TIME request")} across ${this.slots.length} workers${restarts}`,
+      {
+        event: "totals",
+        accepted,
+        timeRequests,
+        workers: this.slots.length,
+        restarts: this.restarts,
+      },
     );
     this.logger.info("Server stopped", { event: "stopped" });
     this.logger.flush();

@@ -1,5 +1,5 @@
 /**
- * What a worker process runs: the normal TimeServer, started and stopped by
+ * What a worker process runs: the normal server runtime, started and stopped by
  * the primary over IPC. The worker says hello, gets its id and the config,
  * listens (node:cluster shares the primary's socket), reports its counters
  * now and then, and drains when told to (or on its own SIGTERM).
@@ -8,20 +8,19 @@
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
-import type { ServerStats } from "../server/session-host.js";
-import { createTimeServer, type TimeServer } from "../server/time-server.js";
+import { ServerRuntime } from "../server/server-runtime.js";
 import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
 
 /** How often counters go to the primary: one small message, skipped when nothing changed. */
 const STATS_INTERVAL_MS = 5000;
 
 class ClusterWorker {
-  private server: TimeServer | undefined;
+  private server: ServerRuntime | undefined;
   private logger: Logger | undefined;
   private state: "waiting" | "starting" | "serving" | "draining" = "waiting";
   private drainRequested = false;
   private statsTimer: NodeJS.Timeout | undefined;
-  private reportedTotal = 0;
+  private reported = "";
 
   onMessage(message: unknown): void {
     if (!isPrimaryMessage(message)) return;
@@ -41,13 +40,15 @@ class ClusterWorker {
     if (this.state === "draining") return;
     this.state = "draining";
     clearInterval(this.statsTimer);
-    const server = this.server as TimeServer;
+    const server = this.server as ServerRuntime;
     const logger = this.logger as Logger;
-    logger.info("Draining: no new connections; closing the open ones", { event: "drain" });
+    logger.lifecycle("info", "Draining: no new connections; closing the open ones", {
+      event: "drain",
+    });
     void server.close().then(() => {
-      logger.info("Worker stopped", { event: "stopped" });
+      logger.lifecycle("info", "Worker stopped", { event: "stopped" });
       logger.flush();
-      sendToPrimary({ type: "stats", stats: server.stats }, () => process.exit(0));
+      sendToPrimary({ type: "stats", metrics: server.counters.snapshot() }, () => process.exit(0));
     });
   }
 
@@ -61,9 +62,10 @@ class ClusterWorker {
     });
     this.logger = logger;
     try {
-      const server = createTimeServer({ ...config, logger });
+      const server = new ServerRuntime(config, logger);
       this.server = server;
-      const address = await server.listen();
+      await server.listen();
+      const address = server.line.address() as { address: string; port: number };
       // The worker's own "Listening on" line reaches the log before the primary hears of it.
       logger.flush();
       sendToPrimary({ type: "listening", address: address.address, port: address.port });
@@ -82,23 +84,13 @@ class ClusterWorker {
   }
 
   private reportStats(): void {
-    const stats = (this.server as TimeServer).stats;
-    // Counters only grow, so an unchanged total means nothing to report.
-    const total = sumCounters(stats);
-    if (total === this.reportedTotal) return;
-    this.reportedTotal = total;
-    sendToPrimary({ type: "stats", stats });
+    const metrics = (this.server as ServerRuntime).counters.snapshot();
+    // An unchanged snapshot means nothing to report.
+    const text = JSON.stringify(metrics);
+    if (text === this.reported) return;
+    this.reported = text;
+    sendToPrimary({ type: "stats", metrics });
   }
-}
-
-function sumCounters(stats: ServerStats): number {
-  return (
-    stats.accepted +
-    stats.rejected +
-    stats.timeRequests +
-    stats.quitRequests +
-    stats.invalidRequests
-  );
 }
 
 /** As runCli would word it, so the primary's stderr line reads like the single-process one. */

@@ -50,6 +50,15 @@ export class Logger {
     if (this.errorOn) this.sink.write("error", message, fields);
   }
 
+  /**
+   * A line about the server's life (listening, signals, shutdown): written at
+   * every level but silent, since an operator needs it whatever the level
+   * (the port --port 0 chose, say).
+   */
+  lifecycle(level: EventLevel, message: string, fields?: LogFields): void {
+    if (this.level !== "silent") this.sink.write(level, message, fields);
+  }
+
   flush(): void {
     this.sink.flush();
   }

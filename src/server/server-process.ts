@@ -4,17 +4,18 @@
  * signal that arrives while the server starts still gets a clean shutdown.
  */
 
+import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
-import { createTimeServer, type TimeServerOptions } from "./time-server.js";
+import { ServerRuntime } from "./server-runtime.js";
 
-export async function runServerProcess(options: TimeServerOptions, logger: Logger): Promise<void> {
-  const server = createTimeServer({ ...options, logger });
-  const started = server.listen();
+export async function runServerProcess(config: ServerConfig, logger: Logger): Promise<void> {
+  const runtime = new ServerRuntime(config, logger);
+  const started = runtime.listen();
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       // A second signal means "now": skip the grace period.
-      logger.warn(`Received ${signal} again; exiting at once`, {
+      logger.lifecycle("warn", `Received ${signal} again; exiting at once`, {
         event: "shutdown-forced",
         signal,
       });
@@ -22,11 +23,11 @@ export async function runServerProcess(options: TimeServerOptions, logger: Logge
       process.exit(0);
     }
     stopping = true;
-    logger.info(`Received ${signal}; shutting down`, { event: "shutdown", signal });
+    logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
     started
-      .then(() => server.close())
+      .then(() => runtime.close())
       .then(() => {
-        logger.info("Server stopped", { event: "stopped" });
+        logger.lifecycle("info", "Server stopped", { event: "stopped" });
         logger.flush();
         process.exit(0);
       })

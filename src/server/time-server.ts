@@ -1,25 +1,28 @@
 /**
- * The listener: the seed's Server class. It owns the listening socket, the
- * set of live sessions, the connection limit, the housekeeping timer (idle
- * timeout and lingering close) and graceful shutdown. Everything a single
- * connection does lives in Session; the wire rules live in ../protocol.
+ * The seed's server as a library: the line protocol on one TCP listener.
+ * `createTimeServer()` checks its options when it is called (a bad one throws
+ * TS_ERR_CONFIG at once, not inside the first accept), then wires the
+ * transport's listener to the line service.
  */
 
-import { EventEmitter } from "node:events";
-import net, { type AddressInfo, type Socket } from "node:net";
-import { timeOfDayFormatter } from "../clock/time-of-day.js";
-import { TimeReplyCache } from "../clock/time-reply-cache.js";
-import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
+import { isKnownTimeZone } from "../clock/time-of-day.js";
+import { TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { CounterRegistry } from "../metrics/counters.js";
 import { DEFAULT_MAX_LINE } from "../protocols/line/time-protocol.js";
-import { type CloseReason, Session } from "./session.js";
-import { emptyStats, type ServerStats, type SessionHost } from "./session-host.js";
+import { LineService } from "../services/line-service.js";
+import type { Admission } from "../transport/admission.js";
+import { TcpListener } from "../transport/tcp-listener.js";
+import { TurnBudget } from "../transport/turn-budget.js";
 
 export interface TimeServerOptions {
   /** Address to bind; default 0.0.0.0. Use "::" for IPv6 (and IPv4 where the system allows). */
   host?: string;
   /** Port to bind; default 45000; 0 picks a free one (see `address()`). */
   port?: number;
+  /** An inherited listening socket to adopt instead of binding host and port. */
+  fd?: number;
   /** IANA zone for replies (e.g. Asia/Jakarta); default: the system zone, which honours TZ. */
   timeZone?: string;
   /** Connections served at once; one more is closed as soon as it is accepted. Default 10000. */
@@ -31,23 +34,13 @@ export interface TimeServerOptions {
   /** Milliseconds a closing connection may linger, and shutdown may wait, before sockets are destroyed. Default 2000. */
   closeGrace?: number;
   logger?: Logger;
-  /** Source of the time of day, in epoch milliseconds; default Date.now. */
-  clock?: () => number;
-}
-
-export interface ConnectionInfo {
-  remoteAddress: string;
-  remotePort: number;
-}
-
-export interface TimeServerEvents {
-  listening: [address: AddressInfo];
-  connection: [info: ConnectionInfo];
-  rejected: [info: ConnectionInfo];
-  /** A client stopped reading its replies and the server stopped reading its requests. */
-  backpressure: [info: ConnectionInfo];
-  disconnect: [info: ConnectionInfo, reason: CloseReason | "error"];
-  close: [];
+  /** The clock for replies, deadlines and timers; default the system's. */
+  clock?: Clock;
+  /** Where to count; default a registry of the server's own (see `counters`). */
+  counters?: CounterRegistry;
+  admission?: Admission;
+  /** Shared by every listener of a process, so their turns are bounded together. */
+  budget?: TurnBudget;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -59,278 +52,103 @@ export const DEFAULTS = Object.freeze({
   closeGrace: 2000,
 });
 
-const HOUSEKEEPING_INTERVAL_MS = 1000;
-const LISTEN_BACKLOG = 1024;
-/** At most one "limit reached" warning a second, so a flood cannot flood the log. */
-const REJECT_WARNING_INTERVAL_MS = 1000;
+/** Upper bounds a library caller is held to, the same as the command line's. */
+export const LIMITS = Object.freeze({
+  maxConnections: 1_000_000,
+  idleTimeout: 2_000_000,
+  maxLine: 1024 * 1024,
+  closeGrace: 600_000,
+});
 
-export class TimeServer extends EventEmitter<TimeServerEvents> implements SessionHost {
-  readonly host: string;
-  readonly port: number;
-  readonly maxConnections: number;
-  readonly idleTimeoutMs: number;
-  readonly maxLine: number;
-  readonly closeGraceMs: number;
-  readonly logger: Logger;
-  readonly replies: TimeReplyCache;
-  readonly stats: ServerStats = emptyStats();
-  readonly clock: () => number;
-  coarseNow: number;
-
-  private readonly listener: net.Server;
-  private readonly sessions = new Set<Session>();
-  private housekeeping: NodeJS.Timeout | undefined;
-  private state: "new" | "starting" | "listening" | "closing" | "closed" = "new";
-  private started: Promise<AddressInfo> | undefined;
-  private closePromise: Promise<void> | undefined;
-  private idleWaiters: (() => void)[] = [];
-  private lastRejectWarning = 0;
-  private suppressedRejects = 0;
+export class TimeServer extends TcpListener {
+  readonly line: LineService;
 
   constructor(options: TimeServerOptions = {}) {
-    super();
-    this.host = options.host ?? DEFAULTS.host;
-    this.port = options.port ?? DEFAULTS.port;
-    this.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
-    this.idleTimeoutMs = (options.idleTimeout ?? DEFAULTS.idleTimeout) * 1000;
-    this.maxLine = options.maxLine ?? DEFAULTS.maxLine;
-    this.closeGraceMs = options.closeGrace ?? DEFAULTS.closeGrace;
-    this.logger = options.logger ?? SILENT_LOGGER;
-    this.clock = options.clock ?? Date.now;
-    this.replies = new TimeReplyCache(timeOfDayFormatter(options.timeZone));
-    this.coarseNow = Date.now();
-    this.listener = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
-      this.accept(socket),
+    const checked = validateTimeServerOptions(options);
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const logger = options.logger ?? SILENT_LOGGER;
+    const counters = options.counters ?? new CounterRegistry();
+    const line = new LineService({
+      maxLine: checked.maxLine,
+      timeZone: options.timeZone,
+      logger,
+      clock,
+      counters,
+      budget: options.budget ?? new TurnBudget(clock),
+    });
+    super({
+      service: line,
+      host: checked.host,
+      port: checked.port,
+      fd: options.fd,
+      maxConnections: checked.maxConnections,
+      idleTimeoutMs: checked.idleTimeout * 1000,
+      closeGraceMs: checked.closeGrace,
+      logger,
+      clock,
+      counters,
+      admission: options.admission,
+    });
+    this.line = line;
+  }
+}
+
+function checkInteger(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < min || chosen > max) {
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      `invalid ${name} ${JSON.stringify(value)}: must be a whole number from ${min} to ${max}`,
     );
-    this.listener.on("error", (error) => this.listenerError(error));
   }
-
-  /** Live sessions, closing ones included. */
-  get connections(): number {
-    return this.sessions.size;
-  }
-
-  /** The bound address, once listening. */
-  address(): AddressInfo | null {
-    const address = this.listener.address();
-    return address !== null && typeof address === "object" ? address : null;
-  }
-
-  listen(): Promise<AddressInfo> {
-    if (this.state !== "new") {
-      return Promise.reject(new TimeServerError("TS_ERR_STATE", "the server was already started"));
-    }
-    this.state = "starting";
-    this.started = new Promise((resolve, reject) => {
-      const onError = (error: Error) => {
-        this.state = "closed";
-        reject(
-          new TimeServerError(
-            "TS_ERR_LISTEN",
-            `cannot listen on ${formatHostPort(this.host, this.port)}: ${describeSystemError(error)}`,
-            { cause: error },
-          ),
-        );
-      };
-      this.listener.once("error", onError);
-      this.listener.listen({ host: this.host, port: this.port, backlog: LISTEN_BACKLOG }, () => {
-        this.listener.off("error", onError);
-        this.state = "listening";
-        this.housekeeping = setInterval(() => this.sweep(), HOUSEKEEPING_INTERVAL_MS);
-        this.housekeeping.unref();
-        const address = this.address() as AddressInfo;
-        if (this.logger.infoOn) {
-          this.logger.info(`Listening on ${formatHostPort(address.address, address.port)}`, {
-            event: "listening",
-            address: address.address,
-            port: address.port,
-          });
-        }
-        this.emit("listening", address);
-        resolve(address);
-      });
-    });
-    return this.started;
-  }
-
-  /**
-   * Graceful shutdown: stop accepting, let every session flush what it owes
-   * and send FIN, then destroy whatever is still open after `closeGrace`.
-   * Requests already read have been answered (answers are written as the bytes
-   * are read), so nothing received is left unanswered.
-   */
-  close(): Promise<void> {
-    if (this.closePromise !== undefined) return this.closePromise;
-    if (this.state === "starting") {
-      // Let the bind finish (or fail), then close what it opened.
-      const started = this.started as Promise<AddressInfo>;
-      this.closePromise = started.then(
-        () => {
-          this.closePromise = undefined;
-          return this.close();
-        },
-        () => undefined,
-      );
-      return this.closePromise;
-    }
-    const wasListening = this.state === "listening";
-    this.state = "closing";
-    this.closePromise = new Promise<void>((resolve) => {
-      const finish = () => {
-        if (this.housekeeping !== undefined) clearInterval(this.housekeeping);
-        this.state = "closed";
-        this.emit("close");
-        resolve();
-      };
-      if (!wasListening) {
-        finish();
-        return;
-      }
-      let listenerClosed = false;
-      let sessionsClosed = this.sessions.size === 0;
-      const maybeFinish = () => {
-        if (listenerClosed && sessionsClosed) finish();
-      };
-      this.listener.close(() => {
-        listenerClosed = true;
-        maybeFinish();
-      });
-      if (!sessionsClosed) {
-        const force = setTimeout(() => {
-          for (const session of this.sessions) session.destroy();
-        }, this.closeGraceMs);
-        this.idleWaiters.push(() => {
-          clearTimeout(force);
-          sessionsClosed = true;
-          maybeFinish();
-        });
-        for (const session of this.sessions) session.close("shutdown");
-      }
-    });
-    return this.closePromise;
-  }
-
-  sessionPaused(session: Session): void {
-    if (this.logger.debugOn) {
-      this.logger.debug(`Client ${session.peer} is not reading its replies; pausing its input`, {
-        event: "backpressure",
-        remoteAddress: session.remoteAddress,
-        remotePort: session.remotePort,
-      });
-    }
-    this.emit("backpressure", infoOf(session));
-  }
-
-  sessionClosed(session: Session): void {
-    if (!this.sessions.delete(session)) return;
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection closed from ${session.peer}`, {
-        event: "disconnect",
-        reason: session.closeReason ?? "peer-closed",
-        remoteAddress: session.remoteAddress,
-        remotePort: session.remotePort,
-      });
-    }
-    // Per-connection events build their payload only for someone listening.
-    if (this.listenerCount("disconnect") > 0) {
-      this.emit("disconnect", infoOf(session), session.closeReason ?? "error");
-    }
-    if (this.sessions.size === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const waiter of waiters) waiter();
-    }
-  }
-
-  private accept(socket: Socket): void {
-    if (this.state !== "listening") {
-      socket.destroy();
-      return;
-    }
-    if (this.sessions.size >= this.maxConnections) {
-      this.reject(socket);
-      return;
-    }
-    this.stats.accepted++;
-    const session = new Session(socket, this);
-    this.sessions.add(session);
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection from ${session.peer}`, {
-        event: "connection",
-        remoteAddress: session.remoteAddress,
-        remotePort: session.remotePort,
-      });
-    }
-    if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(session));
-  }
-
-  private reject(socket: Socket): void {
-    this.stats.rejected++;
-    const info = {
-      remoteAddress: socket.remoteAddress ?? "unknown",
-      remotePort: socket.remotePort ?? 0,
-    };
-    socket.on("error", ignoreError);
-    socket.destroy();
-    if (this.logger.warnOn) {
-      const now = Date.now();
-      if (now - this.lastRejectWarning >= REJECT_WARNING_INTERVAL_MS) {
-        const more =
-          this.suppressedRejects > 0
-            ? ` (${this.suppressedRejects} more rejected since the last warning)`
-            : "";
-        this.logger.warn(
-          `Connection limit of ${this.maxConnections} reached: rejected ${formatHostPort(info.remoteAddress, info.remotePort)}${more}`,
-          { event: "rejected", ...info, suppressed: this.suppressedRejects },
-        );
-        this.lastRejectWarning = now;
-        this.suppressedRejects = 0;
-      } else {
-        this.suppressedRejects++;
-      }
-    }
-    this.emit("rejected", info);
-  }
-
-  /** Runs once a second: advances the coarse clock, ends idle sessions and reaps lingering ones. */
-  private sweep(): void {
-    const now = Date.now();
-    this.coarseNow = now;
-    const idleMs = this.idleTimeoutMs;
-    for (const session of this.sessions) {
-      if (session.closingSince !== 0) {
-        if (now - session.closingSince >= this.closeGraceMs) session.destroy();
-      } else if (idleMs > 0 && now - session.lastActive >= idleMs) {
-        if (this.logger.infoOn) {
-          this.logger.info(`Idle timeout: closing connection from ${session.peer}`, {
-            event: "idle-timeout",
-            remoteAddress: session.remoteAddress,
-            remotePort: session.remotePort,
-          });
-        }
-        session.close("idle-timeout");
-      }
-    }
-  }
-
-  private listenerError(error: Error): void {
-    // Errors before listening are the listen() promise's; after, they are
-    // accept() failures such as EMFILE, which must not take the server down.
-    if (this.state !== "listening") return;
-    if (this.logger.errorOn) {
-      this.logger.error(`Accepting a connection failed: ${describeSystemError(error)}`, {
-        event: "accept-error",
-        code: (error as NodeJS.ErrnoException).code,
-      });
-    }
-  }
+  return chosen;
 }
 
-function infoOf(session: Session): ConnectionInfo {
-  return { remoteAddress: session.remoteAddress, remotePort: session.remotePort };
+/** The options with defaults filled in; throws TS_ERR_CONFIG naming the first bad one. */
+export function validateTimeServerOptions(options: TimeServerOptions) {
+  if (options.timeZone !== undefined && !isKnownTimeZone(options.timeZone)) {
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      `invalid timeZone ${JSON.stringify(options.timeZone)}: not a known time zone`,
+    );
+  }
+  const host = options.host ?? DEFAULTS.host;
+  if (typeof host !== "string" || host.trim() === "") {
+    throw new TimeServerError("TS_ERR_CONFIG", `invalid host ${JSON.stringify(host)}`);
+  }
+  return {
+    host,
+    port: checkInteger("port", options.port, DEFAULTS.port, 0, 65535),
+    maxConnections: checkInteger(
+      "maxConnections",
+      options.maxConnections,
+      DEFAULTS.maxConnections,
+      1,
+      LIMITS.maxConnections,
+    ),
+    idleTimeout: checkInteger(
+      "idleTimeout",
+      options.idleTimeout,
+      DEFAULTS.idleTimeout,
+      0,
+      LIMITS.idleTimeout,
+    ),
+    maxLine: checkInteger("maxLine", options.maxLine, DEFAULTS.maxLine, 5, LIMITS.maxLine),
+    closeGrace: checkInteger(
+      "closeGrace",
+      options.closeGrace,
+      DEFAULTS.closeGrace,
+      0,
+      LIMITS.closeGrace,
+    ),
+  };
 }
-
-function ignoreError(): void {}
 
 export function createTimeServer(options: TimeServerOptions = {}): TimeServer {
   return new TimeServer(options);

@@ -15,7 +15,7 @@ describe("TimeReplyCache", () => {
     assert.equal(cache.replyAt(base + 999), first);
     assert.equal(calls, 1);
     assert.equal(first.toString("latin1"), "JAM 10:00:00\r\n");
-    assert.equal(cache.lastReplyText, "JAM 10:00:00");
+    assert.equal(cache.textAt(base + 500), "JAM 10:00:00");
   });
 
   it("moves on exactly at the second boundary", () => {

@@ -1,68 +1,51 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { addStats, CounterTotals } from "../../src/cluster/counter-totals.js";
-import { emptyStats, type ServerStats } from "../../src/server/session-host.js";
+import { CounterTotals } from "../../src/cluster/counter-totals.js";
+import { CounterRegistry, type MetricsSnapshot, totalOf } from "../../src/metrics/counters.js";
 
-function stats(values: Partial<ServerStats>): ServerStats {
-  return { ...emptyStats(), ...values };
+/** A worker's snapshot with `accepted` connections, `time` TIME requests and `active` open now. */
+function report(accepted: number, time: number, active = 0): MetricsSnapshot {
+  const registry = new CounterRegistry();
+  registry.counter("timeserver_connections_accepted_total", "accepted").value = accepted;
+  registry.counter("timeserver_requests_total", "requests", { result: "time" }).value = time;
+  registry.gauge("timeserver_connections_active", "active").value = active;
+  return registry.snapshot();
 }
 
-describe("cluster counter totals", () => {
-  it("adds counter by counter", () => {
-    const into = stats({ accepted: 1, rejected: 2, timeRequests: 3, quitRequests: 4 });
-    addStats(into, stats({ accepted: 10, rejected: 20, timeRequests: 30, invalidRequests: 50 }));
-    assert.deepEqual(into, {
-      accepted: 11,
-      rejected: 22,
-      timeRequests: 33,
-      quitRequests: 4,
-      invalidRequests: 50,
-    });
-  });
+const accepted = (snapshot: MetricsSnapshot) =>
+  totalOf(snapshot, "timeserver_connections_accepted_total");
+const time = (snapshot: MetricsSnapshot) =>
+  totalOf(snapshot, "timeserver_requests_total", { result: "time" });
 
-  it("is all zeros before any report", () => {
-    assert.deepEqual(new CounterTotals().totals(), emptyStats());
-  });
-
-  it("sums the latest report of each worker; a new report replaces the worker's last", () => {
+describe("CounterTotals", () => {
+  it("sums the latest report of every worker, whatever the workers count", () => {
     const totals = new CounterTotals();
-    totals.report(1, stats({ accepted: 2, timeRequests: 5 }));
-    totals.report(2, stats({ accepted: 1, timeRequests: 1, rejected: 1 }));
-    totals.report(1, stats({ accepted: 3, timeRequests: 9 }));
-    assert.deepEqual(totals.totals(), stats({ accepted: 4, timeRequests: 10, rejected: 1 }));
+    totals.report(1, report(2, 5));
+    totals.report(2, report(1, 1));
+    totals.report(1, report(3, 9));
+    assert.equal(accepted(totals.totals()), 4);
+    assert.equal(time(totals.totals()), 10);
   });
 
-  it("keeps the last report of a worker that exited, and adds its successor's on top", () => {
+  it("keeps an exited worker's counters but not its gauges", () => {
     const totals = new CounterTotals();
-    totals.report(1, stats({ accepted: 5, timeRequests: 50, quitRequests: 5 }));
-    totals.report(2, stats({ accepted: 1, invalidRequests: 2 }));
+    totals.report(1, report(5, 50, 7));
+    totals.report(2, report(1, 0, 1));
     totals.retire(1);
-    assert.deepEqual(
-      totals.totals(),
-      stats({ accepted: 6, timeRequests: 50, quitRequests: 5, invalidRequests: 2 }),
-    );
-    // The replacement takes over id 1 and counts from zero.
-    totals.report(1, stats({ accepted: 1, timeRequests: 2 }));
-    assert.deepEqual(
-      totals.totals(),
-      stats({ accepted: 7, timeRequests: 52, quitRequests: 5, invalidRequests: 2 }),
-    );
+    const after = totals.totals();
+    assert.equal(accepted(after), 6);
+    assert.equal(time(after), 50);
+    assert.equal(totalOf(after, "timeserver_connections_active"), 1);
+    totals.report(1, report(1, 2));
+    assert.equal(accepted(totals.totals()), 7);
   });
 
-  it("ignores retiring a worker that never reported", () => {
+  it("retiring twice or retiring an unknown worker changes nothing", () => {
     const totals = new CounterTotals();
-    totals.report(2, stats({ accepted: 1 }));
-    totals.retire(1);
-    totals.retire(1);
-    assert.deepEqual(totals.totals(), stats({ accepted: 1 }));
-  });
-
-  it("keeps its own copies: later changes to a report or to the totals do not leak in", () => {
-    const totals = new CounterTotals();
-    const report = stats({ accepted: 1 });
-    totals.report(1, report);
-    report.accepted = 100;
-    totals.totals().accepted = 1000;
-    assert.equal(totals.totals().accepted, 1);
+    totals.report(2, report(1, 0));
+    totals.retire(2);
+    totals.retire(2);
+    totals.retire(9);
+    assert.equal(accepted(totals.totals()), 1);
   });
 });

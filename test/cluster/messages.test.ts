@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isPrimaryMessage, isWorkerMessage } from "../../src/cluster/messages.js";
 import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
-import { emptyStats } from "../../src/server/session-host.js";
 
 const config = (parseServerCommand([], {}) as { config: ServerConfig }).config;
 
@@ -20,7 +19,7 @@ describe("cluster IPC messages", () => {
       { type: "start" },
       { type: "start", workerId: "1", config },
       { type: "start", workerId: 1, config: null },
-      { type: "stats", stats: emptyStats() },
+      { type: "stats", metrics: [] },
       { cmd: "NODE_CLUSTER", act: "newconn" },
     ]) {
       assert.equal(isPrimaryMessage(junk), false, JSON.stringify(junk));
@@ -32,7 +31,7 @@ describe("cluster IPC messages", () => {
       { type: "hello" },
       { type: "listening", address: "127.0.0.1", port: 45000 },
       { type: "start-failed", message: "cannot listen on 0.0.0.0:45000: address already in use" },
-      { type: "stats", stats: emptyStats() },
+      { type: "stats", metrics: [] },
     ]) {
       assert.ok(isWorkerMessage(message), message.type);
     }
@@ -44,7 +43,7 @@ describe("cluster IPC messages", () => {
       { type: "listening", address: 1, port: 45000 },
       { type: "start-failed" },
       { type: "stats" },
-      { type: "stats", stats: null },
+      { type: "stats", metrics: [{ name: "x" }] },
     ]) {
       assert.equal(isWorkerMessage(junk), false, JSON.stringify(junk));
     }

@@ -52,6 +52,9 @@ async function stopCleanly(server: ServerProcess): Promise<void> {
   assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${server.stderr}`);
 }
 
+/** Lines about the server's life, written at every level but silent. */
+const LIFECYCLE = /\[INFO\] (Listening on |Received SIG\w+; shutting down|Server stopped)/;
+
 describe("timeserver logging", () => {
   it("logs a TIME and QUIT conversation at info in the seed's text shape", async (t) => {
     const server = await startServerFor(t);
@@ -150,7 +153,7 @@ describe("timeserver logging", () => {
     );
   });
 
-  it("with --log-level warn logs no info lines, only warnings", async (t) => {
+  it("with --log-level warn logs only warnings and the server's lifecycle, port included", async (t) => {
     const { server, client } = await startQuietServerFor(t, [
       "--log-level",
       "warn",
@@ -165,9 +168,13 @@ describe("timeserver logging", () => {
     await stopCleanly(server);
 
     assert.deepEqual(
-      server.lines.filter((line) => !/\[WARN\]/.test(line)),
+      server.lines.filter((line) => !/\[WARN\]/.test(line) && !LIFECYCLE.test(line)),
       [],
       "lines below warn were logged",
+    );
+    assert.ok(
+      server.lines.some((line) => line.endsWith(`[INFO] Listening on 127.0.0.1:${server.port}`)),
+      "the chosen port is printed at warn",
     );
   });
 
@@ -184,7 +191,11 @@ describe("timeserver logging", () => {
     const { server, client } = await startQuietServerFor(t, [], { TIMESERVER_LOG_LEVEL: "warn" });
     assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
     await stopCleanly(server);
-    assert.equal(server.stdout.toString("latin1"), "");
+    assert.deepEqual(
+      server.lines.filter((line) => !LIFECYCLE.test(line)),
+      [],
+      "only lifecycle lines at warn",
+    );
   });
 
   it("lets --log-level win over TIMESERVER_LOG_LEVEL", async (t) => {

@@ -9,6 +9,7 @@ import net from "node:net";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { createTimeServer, type TimeServer } from "../../src/server/time-server.js";
+import { ManualClock } from "../helpers/manual-clock.js";
 import { INVALID, TIME_REPLY, WireClient } from "../helpers/wire-client.js";
 
 const NOON_UTC = Date.parse("2026-11-26T12:34:56.789Z");
@@ -21,7 +22,7 @@ async function started(options: Parameters<typeof createTimeServer>[0] = {}): Pr
 
 describe("TimeServer", () => {
   it("reports its bound address and answers with the injected clock in the given zone", async (t) => {
-    const server = await started({ timeZone: "Asia/Jakarta", clock: () => NOON_UTC });
+    const server = await started({ timeZone: "Asia/Jakarta", clock: new ManualClock(NOON_UTC) });
     t.after(() => server.close());
     const address = server.address();
     assert.ok(address !== null && address.port > 0);
@@ -40,10 +41,14 @@ describe("TimeServer", () => {
     const client = await WireClient.connect(server.address()!.port);
     client.send("TIME\r\nnope\r\nQUIT\r\n");
     await client.waitForClose();
-    assert.equal(server.stats.timeRequests, 1);
-    assert.equal(server.stats.invalidRequests, 1);
-    assert.equal(server.stats.quitRequests, 1);
-    assert.equal(server.stats.accepted, 1);
+    const requests = (result: string) =>
+      server.counters.total("timeserver_requests_total", { protocol: "line", result });
+    assert.equal(requests("time"), 1);
+    assert.equal(requests("invalid"), 1);
+    assert.equal(requests("quit"), 1);
+    assert.equal(server.counters.total("timeserver_connections_accepted_total"), 1);
+    assert.equal(server.counters.total("timeserver_received_bytes_total"), 18);
+    assert.equal(server.counters.total("timeserver_sent_bytes_total"), 14 + INVALID.length);
   });
 
   it("refuses to listen twice, and says why it cannot listen", async (t) => {
@@ -69,7 +74,10 @@ describe("TimeServer", () => {
     assert.equal((await second.waitForClose()).length, 0);
     first.send("TIME\r\n");
     assert.match((await first.waitForBytes(14)).toString("latin1"), TIME_REPLY);
-    assert.equal(server.stats.rejected, 1);
+    assert.equal(
+      server.counters.total("timeserver_connections_refused_total", { reason: "limit" }),
+      1,
+    );
     first.destroy();
   });
 
@@ -100,7 +108,10 @@ describe("TimeServer", () => {
     reader.socket.resume();
     await once(reader.socket, "close");
     assert.equal(bytes, requests * 14);
-    assert.equal(server.stats.timeRequests, requests + 1);
+    assert.equal(
+      server.counters.total("timeserver_requests_total", { result: "time" }),
+      requests + 1,
+    );
   });
 
   it("close() answers what it has read, ends every connection and stops accepting", async () => {
@@ -145,7 +156,7 @@ describe("TimeServer", () => {
   });
 
   it("answers any mix of pipelined lines in one write with the right replies, in order", async (t) => {
-    const server = await started({ timeZone: "UTC", clock: () => NOON_UTC });
+    const server = await started({ timeZone: "UTC", clock: new ManualClock(NOON_UTC) });
     t.after(() => server.close());
     const port = server.address()!.port;
     const line = fc.constantFrom("TIME\r\n", "TIME\r\n", "TIME\r\n", "time\r\n", "\r\n", "TIME\n");

@@ -1,0 +1,89 @@
+/**
+ * The names of everything the server counts, in one place, as Prometheus
+ * will show them. Layers ask for their series here once, at set-up.
+ */
+
+import type { Refusal } from "../transport/admission.js";
+import type { Counter, CounterRegistry, Gauge } from "./counters.js";
+
+export interface ListenerMetrics {
+  accepted: Counter;
+  active: Gauge;
+  acceptErrors: Counter;
+  refused(reason: Refusal): Counter;
+}
+
+export function listenerMetrics(registry: CounterRegistry, protocol: string): ListenerMetrics {
+  const refused = new Map<Refusal, Counter>();
+  return {
+    accepted: registry.counter(
+      "timeserver_connections_accepted_total",
+      "TCP connections accepted and served.",
+      { protocol },
+    ),
+    active: registry.gauge("timeserver_connections_active", "TCP connections open now.", {
+      protocol,
+    }),
+    acceptErrors: registry.counter(
+      "timeserver_accept_errors_total",
+      "accept() failures reported to the server (descriptor exhaustion and the like).",
+      { protocol },
+    ),
+    refused(reason) {
+      let counter = refused.get(reason);
+      if (counter === undefined) {
+        counter = registry.counter(
+          "timeserver_connections_refused_total",
+          "TCP connections closed at once, with no byte sent, by reason.",
+          { protocol, reason },
+        );
+        refused.set(reason, counter);
+      }
+      return counter;
+    },
+  };
+}
+
+/** Requests by protocol, transport and result: time, quit, invalid, too-long; ok for the standard protocols. */
+export function requestCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  transport: "tcp" | "udp",
+  result: string,
+): Counter {
+  return registry.counter(
+    "timeserver_requests_total",
+    "Requests answered or refused, by protocol, transport and result.",
+    { protocol, transport, result },
+  );
+}
+
+/** Datagrams that got no reply, by protocol and reason. */
+export function droppedCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  reason: string,
+): Counter {
+  return registry.counter(
+    "timeserver_datagrams_dropped_total",
+    "UDP datagrams that got no reply, by protocol and reason.",
+    { protocol, reason },
+  );
+}
+
+export function byteCounters(
+  registry: CounterRegistry,
+  protocol: string,
+  transport: "tcp" | "udp",
+): { received: Counter; sent: Counter } {
+  return {
+    received: registry.counter("timeserver_received_bytes_total", "Bytes received from clients.", {
+      protocol,
+      transport,
+    }),
+    sent: registry.counter("timeserver_sent_bytes_total", "Bytes sent to clients.", {
+      protocol,
+      transport,
+    }),
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The seed's line protocol as a service: what a TIME, QUIT or invalid line
+ * means for one connection (the seed's ProcessTheClient, minus the thread).
+ * It feeds the connection's bytes to the sans-I/O codec, turns its events
+ * into replies, counters and log lines, and keeps each turn's work bounded:
+ * when the turn budget runs out mid-pipeline it stops reading that client and
+ * carries on at the next turn, so one deep pipeline cannot stall everyone.
+ */
+
+import type { Clock } from "../clock/clock.js";
+import { timeOfDayFormatter } from "../clock/time-of-day.js";
+import { TimeReplyCache } from "../clock/time-reply-cache.js";
+import { escapeBytes } from "../logging/escape-bytes.js";
+import type { Logger } from "../logging/logger.js";
+import type { Counter, CounterRegistry } from "../metrics/counters.js";
+import { byteCounters, requestCounter } from "../metrics/server-metrics.js";
+import { CLOSED, NEED_DATA } from "../protocols/line/events.js";
+import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
+import { TimeProtocol } from "../protocols/line/time-protocol.js";
+import { type Connection, type ConnectionHandler, HOLD_BUDGET } from "../transport/connection.js";
+import type { TcpService } from "../transport/tcp-listener.js";
+import type { DeferredWork, TurnBudget } from "../transport/turn-budget.js";
+
+export interface LineServiceOptions {
+  maxLine: number;
+  timeZone: string | undefined;
+  logger: Logger;
+  clock: Clock;
+  counters: CounterRegistry;
+  budget: TurnBudget;
+}
+
+export class LineService implements TcpService {
+  readonly name = "line";
+  readonly maxLine: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly budget: TurnBudget;
+  readonly replies: TimeReplyCache;
+  readonly time: Counter;
+  readonly quit: Counter;
+  readonly invalid: Counter;
+  readonly tooLong: Counter;
+  readonly bytesIn: Counter;
+  readonly bytesOut: Counter;
+
+  constructor(options: LineServiceOptions) {
+    this.maxLine = options.maxLine;
+    this.logger = options.logger;
+    this.clock = options.clock;
+    this.budget = options.budget;
+    this.replies = new TimeReplyCache(timeOfDayFormatter(options.timeZone));
+    const counters = options.counters;
+    this.time = requestCounter(counters, "line", "tcp", "time");
+    this.quit = requestCounter(counters, "line", "tcp", "quit");
+    this.invalid = requestCounter(counters, "line", "tcp", "invalid");
+    this.tooLong = requestCounter(counters, "line", "tcp", "too-long");
+    const bytes = byteCounters(counters, "line", "tcp");
+    this.bytesIn = bytes.received;
+    this.bytesOut = bytes.sent;
+  }
+
+  open(connection: Connection): void {
+    connection.handler = new LineSession(connection, this);
+  }
+}
+
+class LineSession implements ConnectionHandler, DeferredWork {
+  private readonly protocol: TimeProtocol;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly service: LineService,
+  ) {
+    this.protocol = new TimeProtocol({ maxLine: service.maxLine });
+  }
+
+  receive(chunk: Buffer): void {
+    this.service.bytesIn.value += chunk.length;
+    this.protocol.receiveData(chunk);
+    if (!this.connection.isHeld(HOLD_BUDGET)) this.handleEvents();
+  }
+
+  peerFinished(): void {
+    this.protocol.receiveEof();
+    if (!this.connection.isHeld(HOLD_BUDGET)) this.handleEvents();
+  }
+
+  resumeWork(): void {
+    if (this.connection.closing) return;
+    this.connection.release(HOLD_BUDGET);
+    this.handleEvents();
+  }
+
+  /**
+   * Hand every complete request to the protocol's rules. All the replies to
+   * one pass go out in one write, stamped with the time of that pass; a run
+   * of TIME replies is a view of the clock's cached run, so pipelined
+   * requests cost no copying.
+   */
+  private handleEvents(): void {
+    const service = this.service;
+    const connection = this.connection;
+    const log = service.logger;
+    const budget = service.budget;
+    const now = service.clock.now();
+    const address = connection.peer.address;
+    /** TIME replies owed after `parts`. */
+    let times = 0;
+    /** Replies owed before the run of TIME replies, when one pass mixed kinds. */
+    let parts: Buffer[] | undefined;
+    for (;;) {
+      if (!budget.spend()) {
+        // This turn's work is used up: answer what was read so far, stop
+        // reading this client, and carry on at the next turn.
+        this.send(parts, now, times);
+        connection.hold(HOLD_BUDGET);
+        budget.defer(this);
+        return;
+      }
+      const event = this.protocol.nextEvent();
+      if (event === NEED_DATA || event === CLOSED) break;
+      switch (event.type) {
+        case "time": {
+          times++;
+          service.time.value++;
+          if (log.infoOn) {
+            const reply = service.replies.textAt(now);
+            log.info(`Received: TIME from ${address}`, fields(connection, "received", "TIME"));
+            log.info(`Sent: ${reply} to ${address}`, fields(connection, "sent", undefined, reply));
+          }
+          break;
+        }
+        case "invalid": {
+          parts = this.owed(parts, now, times, INVALID_COMMAND_REPLY);
+          times = 0;
+          service.invalid.value++;
+          if (log.infoOn) {
+            const shown = escapeBytes(event.line);
+            log.info(
+              `Received invalid command "${shown}" from ${address}`,
+              fields(connection, "invalid-command", shown),
+            );
+          }
+          break;
+        }
+        case "quit": {
+          service.quit.value++;
+          if (log.infoOn) {
+            log.info(`Received: QUIT from ${address}`, fields(connection, "received", "QUIT"));
+          }
+          this.send(parts, now, times);
+          connection.close("quit");
+          return;
+        }
+        case "line-too-long": {
+          service.tooLong.value++;
+          if (log.warnOn) {
+            log.warn(
+              `Line longer than ${event.maxLine} bytes from ${address}; closing the connection`,
+              fields(connection, "line-too-long"),
+            );
+          }
+          this.send(this.owed(parts, now, times, INVALID_COMMAND_REPLY), now, 0);
+          connection.close("line-too-long");
+          return;
+        }
+        case "peer-finished": {
+          if (log.debugOn) {
+            log.debug(
+              `Client ${connection.name} finished sending (${event.droppedBytes} unterminated bytes dropped)`,
+              fields(connection, "peer-finished"),
+            );
+          }
+          this.send(parts, now, times);
+          connection.close("peer-finished");
+          return;
+        }
+      }
+    }
+    this.send(parts, now, times);
+  }
+
+  /** `parts`, then the run of `times` TIME replies, then `next`. */
+  private owed(parts: Buffer[] | undefined, now: number, times: number, next: Buffer): Buffer[] {
+    const list = parts ?? [];
+    if (times > 0) list.push(this.service.replies.repeatedAt(now, times));
+    list.push(next);
+    return list;
+  }
+
+  private send(parts: Buffer[] | undefined, now: number, times: number): void {
+    let data: Buffer;
+    if (parts === undefined) {
+      if (times === 0) return;
+      data = this.service.replies.repeatedAt(now, times);
+    } else {
+      if (times > 0) parts.push(this.service.replies.repeatedAt(now, times));
+      data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+    }
+    this.service.bytesOut.value += data.length;
+    this.connection.write(data);
+  }
+}
+
+function fields(connection: Connection, event: string, command?: string, reply?: string) {
+  return {
+    event,
+    command,
+    reply,
+    remoteAddress: connection.peer.address,
+    remotePort: connection.peer.port,
+  };
+}

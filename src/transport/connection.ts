@@ -1,0 +1,188 @@
+/**
+ * One accepted TCP connection, as the transport sees it: the socket, the
+ * peer, the deadlines the listener's sweep enforces (idle timeout, lingering
+ * close), and the reasons reading is held (write backpressure, the turn
+ * budget, a rate limit). What the bytes mean is the service's business: it
+ * installs a handler and writes replies through `write()`.
+ *
+ * Socket handlers are module-level functions that find their connection
+ * through a symbol on the socket (as ws does), so a connection costs no
+ * closures.
+ */
+
+import type { Socket } from "node:net";
+import { formatPeer, type Peer } from "./peer.js";
+
+export type CloseReason =
+  | "quit"
+  | "peer-finished"
+  | "line-too-long"
+  | "idle-timeout"
+  | "shutdown"
+  | "served"
+  | "error";
+
+/** What a service does with a connection's events. */
+export interface ConnectionHandler {
+  receive(chunk: Buffer): void;
+  /** The peer half-closed (EOF). */
+  peerFinished(): void;
+}
+
+/** What a connection needs from the listener that owns it. */
+export interface ConnectionOwner {
+  monotonic(): number;
+  connectionPaused(connection: Connection): void;
+  connectionFailed(connection: Connection, error: Error): void;
+  connectionClosed(connection: Connection): void;
+}
+
+/** Reasons to stop reading a connection; reading resumes when none is left. */
+export const HOLD_BACKPRESSURE = 1;
+export const HOLD_BUDGET = 2;
+export const HOLD_RATE = 4;
+
+const kConnection = Symbol("timeserver.connection");
+type OwnedSocket = Socket & { [kConnection]?: Connection };
+
+const NO_HANDLER: ConnectionHandler = { receive() {}, peerFinished() {} };
+
+export class Connection {
+  readonly peer: Peer;
+  /** Monotonic time of the last sign of life, for the idle timeout. */
+  lastActive: number;
+  /** Monotonic time the connection began to close; -1 while open. */
+  closingSince = -1;
+  closeReason: CloseReason | undefined;
+  handler: ConnectionHandler = NO_HANDLER;
+  private holds = 0;
+
+  constructor(
+    readonly socket: Socket,
+    peer: Peer,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.peer = peer;
+    this.lastActive = owner.monotonic();
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
+    socket.on("drain", onSocketDrain);
+    socket.on("error", onSocketError);
+    socket.on("close", onSocketClose);
+  }
+
+  get closing(): boolean {
+    return this.closingSince >= 0;
+  }
+
+  /** `address:port` of the peer, for logs. */
+  get name(): string {
+    return formatPeer(this.peer);
+  }
+
+  /**
+   * Write a reply. When the client stops reading its replies, stop reading
+   * its requests until they drain, so it cannot make us buffer without bound.
+   */
+  write(data: Buffer): void {
+    if (this.socket.destroyed) return;
+    if (!this.socket.write(data) && (this.holds & HOLD_BACKPRESSURE) === 0) {
+      this.hold(HOLD_BACKPRESSURE);
+      this.owner.connectionPaused(this);
+    }
+  }
+
+  /** Stop reading for `reason` (a HOLD_* bit) until `release(reason)`. */
+  hold(reason: number): void {
+    if (this.holds === 0 && !this.closing) this.socket.pause();
+    this.holds |= reason;
+  }
+
+  release(reason: number): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds === 0 && !this.closing) this.socket.resume();
+  }
+
+  isHeld(reason: number): boolean {
+    return (this.holds & reason) !== 0;
+  }
+
+  /**
+   * Stop the conversation: pending replies are flushed, then FIN. Reading goes
+   * on (and is discarded) so that unread input cannot turn our close into a
+   * reset that destroys replies the client has not read yet (nginx's
+   * lingering close); the listener destroys the socket if the client has not
+   * closed its side within the grace time.
+   */
+  close(reason: CloseReason): void {
+    if (this.closing) return;
+    this.closingSince = this.owner.monotonic();
+    this.closeReason = reason;
+    this.handler = NO_HANDLER;
+    this.socket.end();
+    this.holds = 0;
+    this.socket.resume();
+  }
+
+  /** Give up on a connection that would not close politely. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  /** @internal socket events */
+  onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.lastActive = this.owner.monotonic();
+    this.handler.receive(chunk);
+  }
+
+  /** @internal */
+  onEnd(): void {
+    if (this.closing) return;
+    this.handler.peerFinished();
+  }
+
+  /** @internal */
+  onDrain(): void {
+    this.lastActive = this.owner.monotonic();
+    this.release(HOLD_BACKPRESSURE);
+  }
+
+  /** @internal */
+  onError(error: Error): void {
+    if (this.closeReason === undefined) this.closeReason = "error";
+    this.owner.connectionFailed(this, error);
+  }
+
+  /** @internal */
+  onClose(): void {
+    this.handler = NO_HANDLER;
+    this.owner.connectionClosed(this);
+  }
+}
+
+function connectionOf(socket: Socket): Connection {
+  return (socket as OwnedSocket)[kConnection] as Connection;
+}
+
+function onSocketData(this: Socket, chunk: Buffer): void {
+  connectionOf(this).onData(chunk);
+}
+
+function onSocketEnd(this: Socket): void {
+  connectionOf(this).onEnd();
+}
+
+function onSocketDrain(this: Socket): void {
+  connectionOf(this).onDrain();
+}
+
+function onSocketError(this: Socket, error: Error): void {
+  connectionOf(this).onError(error);
+}
+
+function onSocketClose(this: Socket): void {
+  connectionOf(this).onClose();
+}

@@ -1,0 +1,417 @@
+/**
+ * A TCP listener that knows nothing of any protocol: it binds (or adopts an
+ * inherited socket), asks admission about every accepted connection, tracks
+ * the live ones, enforces their deadlines (idle timeout and lingering close)
+ * and shuts down gracefully. What a connection's bytes mean is the service's
+ * job: the listener hands each admitted connection to `service.open()`.
+ */
+
+import { EventEmitter } from "node:events";
+import net, { type AddressInfo, type Socket } from "node:net";
+import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
+import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { CounterRegistry } from "../metrics/counters.js";
+import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY, type Refusal } from "./admission.js";
+import { type CloseReason, Connection, type ConnectionOwner } from "./connection.js";
+import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
+import { peerOf } from "./peer.js";
+import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+
+export interface TcpService {
+  /** The protocol's name, for logs and counters: line, daytime, rfc868. */
+  readonly name: string;
+  /** Take over an admitted connection: install its handler, maybe write a greeting. */
+  open(connection: Connection): void;
+}
+
+export interface TcpListenerOptions {
+  service: TcpService;
+  host: string;
+  port: number;
+  /** An inherited listening socket (systemd) to adopt instead of binding. */
+  fd?: number;
+  maxConnections: number;
+  /** Milliseconds without a byte from the client before it is closed; 0 = never. */
+  idleTimeoutMs: number;
+  /** Milliseconds a closing connection may linger, and shutdown may wait, before sockets are destroyed. */
+  closeGraceMs: number;
+  logger?: Logger;
+  clock?: Clock;
+  counters?: CounterRegistry;
+  admission?: Admission;
+  /** Makes the server socket (a TLS listener passes its own); default a plain net.Server. */
+  createServer?: (onConnection: (socket: Socket) => void) => net.Server;
+}
+
+export interface ConnectionInfo {
+  remoteAddress: string;
+  remotePort: number;
+}
+
+export interface TcpListenerEvents {
+  listening: [address: AddressInfo];
+  connection: [info: ConnectionInfo];
+  rejected: [info: ConnectionInfo, reason: Refusal];
+  /** A client stopped reading its replies and the server stopped reading its requests. */
+  backpressure: [info: ConnectionInfo];
+  disconnect: [info: ConnectionInfo, reason: CloseReason];
+  close: [];
+}
+
+/**
+ * How often deadlines are checked. A deadline is never early (it is measured
+ * from the exact time of the last read) and at most this much late.
+ */
+export const SWEEP_INTERVAL_MS = 250;
+const LISTEN_BACKLOG = 1024;
+
+type State = "new" | "starting" | "listening" | "closing" | "closed";
+
+export class TcpListener extends EventEmitter<TcpListenerEvents> implements ConnectionOwner {
+  readonly service: TcpService;
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly counters: CounterRegistry;
+  readonly idleTimeoutMs: number;
+  readonly closeGraceMs: number;
+  /** The configured limit, and the one in force (lowered when the descriptor limit is lower). */
+  readonly maxConnections: number;
+  private effectiveMax: number;
+  private readonly fd: number | undefined;
+  private readonly admission: Admission;
+  private readonly metrics: ListenerMetrics;
+  private readonly server: net.Server;
+  private readonly live = new Set<Connection>();
+  private readonly throttle: ThrottledLog;
+  private sweepTimer: Timer | undefined;
+  private state: State = "new";
+  private started: Promise<AddressInfo> | undefined;
+  private closePromise: Promise<void> | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(options: TcpListenerOptions) {
+    super();
+    this.service = options.service;
+    this.host = options.host;
+    this.port = options.port;
+    this.fd = options.fd;
+    this.maxConnections = options.maxConnections;
+    this.effectiveMax = options.maxConnections;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.closeGraceMs = options.closeGraceMs;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.counters = options.counters ?? new CounterRegistry();
+    this.admission = options.admission ?? LIMIT_ONLY;
+    this.metrics = listenerMetrics(this.counters, this.service.name);
+    this.throttle = new ThrottledLog(this.clock);
+    const onConnection = (socket: Socket) => this.accept(socket);
+    this.server =
+      options.createServer?.(onConnection) ??
+      net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+    this.server.on("error", (error) => this.serverError(error));
+  }
+
+  /** Live connections, closing ones included. */
+  get connections(): number {
+    return this.live.size;
+  }
+
+  /** Connections closed by the server and lingering until the client closes too. */
+  get closingConnections(): number {
+    let count = 0;
+    for (const connection of this.live) if (connection.closing) count++;
+    return count;
+  }
+
+  /** The bound address, once listening. */
+  address(): AddressInfo | null {
+    const address = this.server.address();
+    return address !== null && typeof address === "object" ? address : null;
+  }
+
+  /** Where this listener is, for messages: host:port, or the inherited descriptor. */
+  get where(): string {
+    return this.fd === undefined
+      ? formatHostPort(this.host, this.port)
+      : `inherited socket (fd ${this.fd})`;
+  }
+
+  listen(): Promise<AddressInfo> {
+    if (this.state !== "new") {
+      return Promise.reject(
+        new TimeServerError("TS_ERR_STATE", "the listener was already started"),
+      );
+    }
+    this.state = "starting";
+    this.started = new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        this.state = "closed";
+        reject(
+          new TimeServerError(
+            "TS_ERR_LISTEN",
+            `cannot listen on ${this.where}: ${describeSystemError(error)}`,
+            { cause: error },
+          ),
+        );
+      };
+      this.server.once("error", onError);
+      const target =
+        this.fd === undefined
+          ? { host: this.host, port: this.port, backlog: LISTEN_BACKLOG }
+          : { fd: this.fd, backlog: LISTEN_BACKLOG };
+      this.server.listen(target, () => {
+        this.server.off("error", onError);
+        this.state = "listening";
+        this.fitToDescriptorLimit();
+        this.sweepTimer = this.clock.every(SWEEP_INTERVAL_MS, () => this.sweep());
+        const address = this.address() as AddressInfo;
+        this.logger.lifecycle(
+          "info",
+          `Listening on ${formatHostPort(address.address, address.port)}${this.label()}`,
+          {
+            event: "listening",
+            protocol: this.service.name,
+            address: address.address,
+            port: address.port,
+          },
+        );
+        this.emit("listening", address);
+        resolve(address);
+      });
+    });
+    return this.started;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, let every connection flush what it
+   * owes and send FIN, then destroy whatever is still open after the grace.
+   */
+  close(): Promise<void> {
+    if (this.closePromise !== undefined) return this.closePromise;
+    if (this.state === "starting") {
+      const started = this.started as Promise<AddressInfo>;
+      this.closePromise = started.then(
+        () => {
+          this.closePromise = undefined;
+          return this.close();
+        },
+        () => undefined,
+      );
+      return this.closePromise;
+    }
+    const wasListening = this.state === "listening";
+    this.state = "closing";
+    this.closePromise = new Promise<void>((resolve) => {
+      const finish = () => {
+        this.sweepTimer?.cancel();
+        this.state = "closed";
+        this.emit("close");
+        resolve();
+      };
+      if (!wasListening) {
+        finish();
+        return;
+      }
+      let serverClosed = false;
+      let connectionsClosed = this.live.size === 0;
+      const maybeFinish = () => {
+        if (serverClosed && connectionsClosed) finish();
+      };
+      this.server.close(() => {
+        serverClosed = true;
+        maybeFinish();
+      });
+      if (!connectionsClosed) {
+        const force = this.clock.after(this.closeGraceMs, () => {
+          for (const connection of this.live) connection.destroy();
+        });
+        this.idleWaiters.push(() => {
+          force.cancel();
+          connectionsClosed = true;
+          maybeFinish();
+        });
+        for (const connection of this.live) connection.close("shutdown");
+      }
+    });
+    return this.closePromise;
+  }
+
+  /** Check every deadline now (the sweep timer does this every SWEEP_INTERVAL_MS). */
+  sweep(): void {
+    const now = this.clock.monotonic();
+    const idleMs = this.idleTimeoutMs;
+    for (const connection of this.live) {
+      if (connection.closing) {
+        if (now - connection.closingSince >= this.closeGraceMs) connection.destroy();
+      } else if (idleMs > 0 && now - connection.lastActive >= idleMs) {
+        if (this.logger.infoOn) {
+          this.logger.info(`Idle timeout: closing connection from ${connection.name}`, {
+            event: "idle-timeout",
+            remoteAddress: connection.peer.address,
+            remotePort: connection.peer.port,
+          });
+        }
+        connection.close("idle-timeout");
+      }
+    }
+  }
+
+  monotonic(): number {
+    return this.clock.monotonic();
+  }
+
+  connectionPaused(connection: Connection): void {
+    if (this.logger.debugOn) {
+      this.logger.debug(`Client ${connection.name} is not reading its replies; pausing its input`, {
+        event: "backpressure",
+        remoteAddress: connection.peer.address,
+        remotePort: connection.peer.port,
+      });
+    }
+    if (this.listenerCount("backpressure") > 0) this.emit("backpressure", infoOf(connection));
+  }
+
+  connectionFailed(connection: Connection, error: Error): void {
+    if (this.logger.infoOn) {
+      this.logger.info(`Connection error from ${connection.name}: ${describeSystemError(error)}`, {
+        event: "connection-error",
+        remoteAddress: connection.peer.address,
+        remotePort: connection.peer.port,
+        code: (error as NodeJS.ErrnoException).code,
+      });
+    }
+  }
+
+  connectionClosed(connection: Connection): void {
+    if (!this.live.delete(connection)) return;
+    this.metrics.active.value--;
+    this.admission.connectionEnded(connection.peer);
+    if (this.logger.infoOn) {
+      this.logger.info(`Connection closed from ${connection.name}`, {
+        event: "disconnect",
+        reason: connection.closeReason ?? "peer-closed",
+        remoteAddress: connection.peer.address,
+        remotePort: connection.peer.port,
+      });
+    }
+    // Per-connection events build their payload only for someone listening.
+    if (this.listenerCount("disconnect") > 0) {
+      this.emit("disconnect", infoOf(connection), connection.closeReason ?? "error");
+    }
+    if (this.live.size === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const waiter of waiters) waiter();
+    }
+  }
+
+  private accept(socket: Socket): void {
+    if (this.state !== "listening") {
+      socket.on("error", ignoreError);
+      socket.destroy();
+      return;
+    }
+    const peer = peerOf(socket);
+    const refusal = this.admission.admitConnection(peer, this.live.size, this.effectiveMax);
+    if (refusal !== undefined) {
+      this.refuse(socket, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
+      return;
+    }
+    this.metrics.accepted.value++;
+    this.metrics.active.value++;
+    const connection = new Connection(socket, peer, this);
+    this.live.add(connection);
+    if (this.logger.infoOn) {
+      this.logger.info(`Connection from ${connection.name}${this.label()}`, {
+        event: "connection",
+        protocol: this.service.name,
+        remoteAddress: peer.address,
+        remotePort: peer.port,
+      });
+    }
+    this.service.open(connection);
+    if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
+  }
+
+  /** Close at once, with no byte sent; counted, and logged at most once a second per reason. */
+  private refuse(socket: Socket, info: ConnectionInfo, reason: Refusal): void {
+    socket.on("error", ignoreError);
+    socket.destroy();
+    this.metrics.refused(reason).value++;
+    const level = reason === "limit" || reason === "per-address-limit" ? "warn" : "info";
+    if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
+      const suppressed = this.throttle.take(reason);
+      if (suppressed !== undefined) {
+        const who = formatHostPort(info.remoteAddress, info.remotePort);
+        const message = `${refusalText(reason, this.effectiveMax)}: refused ${who}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
+        this.logger[level](message, { event: "rejected", reason, ...info, suppressed });
+      }
+    }
+    if (this.listenerCount("rejected") > 0) this.emit("rejected", info, reason);
+  }
+
+  /**
+   * Keep the connection limit under the descriptor limit, so that running out
+   * of descriptors shows as counted, logged refusals rather than connections
+   * the kernel silently resets.
+   */
+  private fitToDescriptorLimit(): void {
+    const limit = openFileLimit();
+    const open = openDescriptors();
+    if (limit === undefined || open === undefined) return;
+    const room = Math.max(1, limit - open - DESCRIPTOR_HEADROOM);
+    if (room >= this.maxConnections) return;
+    this.effectiveMax = room;
+    this.logger.lifecycle(
+      "warn",
+      `The file-descriptor limit (${limit}) leaves room for about ${room} connections${this.label()}; ` +
+        `serving at most ${room} instead of ${this.maxConnections}. Raise the limit ` +
+        "(ulimit -n, or LimitNOFILE= in a systemd unit) or lower --max-connections",
+      { event: "descriptor-limit", limit, maxConnections: room },
+    );
+  }
+
+  private serverError(error: Error): void {
+    // Errors before listening are the listen() promise's; after, they are
+    // accept() failures, which must not take the server down.
+    if (this.state !== "listening") return;
+    this.metrics.acceptErrors.value++;
+    if (this.logger.errorOn && this.throttle.take("accept-error") !== undefined) {
+      this.logger.error(`Accepting a connection failed: ${describeSystemError(error)}`, {
+        event: "accept-error",
+        code: (error as NodeJS.ErrnoException).code,
+      });
+    }
+  }
+
+  /** " (daytime)" for the standard protocols' listeners; nothing for the line protocol. */
+  private label(): string {
+    return this.service.name === "line" ? "" : ` (${this.service.name})`;
+  }
+}
+
+function refusalText(reason: Refusal, max: number): string {
+  switch (reason) {
+    case "limit":
+      return `Connection limit of ${max} reached`;
+    case "per-address-limit":
+      return "Per-address connection limit reached";
+    case "acl":
+      return "Access denied";
+    case "rate-limit":
+      return "Rate limit exceeded";
+    case "proxy-error":
+      return "Bad or missing PROXY protocol header";
+  }
+}
+
+function infoOf(connection: Connection): ConnectionInfo {
+  return { remoteAddress: connection.peer.address, remotePort: connection.peer.port };
+}
+
+function ignoreError(): void {}

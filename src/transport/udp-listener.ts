@@ -1,0 +1,193 @@
+/**
+ * A UDP listener that knows nothing of any protocol: it binds (or adopts an
+ * inherited socket), asks admission about every datagram's sender, hands the
+ * datagram to the service and sends back whatever reply the service makes,
+ * one datagram for one datagram. Services never see the socket.
+ */
+
+import dgram from "node:dgram";
+import { EventEmitter } from "node:events";
+import { type AddressInfo, isIP } from "node:net";
+import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
+import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { type Counter, CounterRegistry } from "../metrics/counters.js";
+import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY } from "./admission.js";
+import type { Peer } from "./peer.js";
+import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+
+/** Why a datagram got no reply, as a service or admission says it. */
+export interface Drop {
+  /** Short and stable, for counters: "short", "mode", "version", "acl", "rate-limit". */
+  readonly reason: string;
+  /** For the log: "mode 6 (control)". */
+  readonly detail?: string;
+}
+
+export interface UdpService {
+  /** The protocol's name, for logs and counters: daytime, rfc868, ntp. */
+  readonly name: string;
+  /** The reply to `datagram` from `peer`, or why there is none. */
+  handle(datagram: Buffer, peer: Peer): Buffer | Drop;
+}
+
+export interface UdpListenerOptions {
+  service: UdpService;
+  host: string;
+  port: number;
+  /** An inherited bound socket (systemd) to adopt instead of binding. */
+  fd?: number;
+  logger?: Logger;
+  clock?: Clock;
+  counters?: CounterRegistry;
+  admission?: Admission;
+}
+
+export interface UdpListenerEvents {
+  listening: [address: AddressInfo];
+  close: [];
+}
+
+export class UdpListener extends EventEmitter<UdpListenerEvents> {
+  readonly service: UdpService;
+  readonly host: string;
+  readonly port: number;
+  private readonly fd: number | undefined;
+  private readonly logger: Logger;
+  private readonly counters: CounterRegistry;
+  private readonly admission: Admission;
+  private readonly throttle: ThrottledLog;
+  private readonly drops = new Map<string, Counter>();
+  private readonly bytesIn: Counter;
+  private readonly bytesOut: Counter;
+  private readonly sendErrors: Counter;
+  private readonly socket: dgram.Socket;
+  private state: "new" | "starting" | "listening" | "closed" = "new";
+
+  constructor(options: UdpListenerOptions) {
+    super();
+    this.service = options.service;
+    this.host = options.host;
+    this.port = options.port;
+    this.fd = options.fd;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    this.counters = options.counters ?? new CounterRegistry();
+    this.admission = options.admission ?? LIMIT_ONLY;
+    this.throttle = new ThrottledLog(options.clock ?? SYSTEM_CLOCK);
+    const bytes = byteCounters(this.counters, this.service.name, "udp");
+    this.bytesIn = bytes.received;
+    this.bytesOut = bytes.sent;
+    this.sendErrors = droppedCounter(this.counters, this.service.name, "send-error");
+    this.socket = dgram.createSocket({ type: isIP(this.host) === 6 ? "udp6" : "udp4" });
+    this.socket.on("message", (datagram, remote) => this.receive(datagram, remote));
+    this.socket.on("error", (error) => this.socketError(error));
+  }
+
+  /** The bound address, once listening. */
+  address(): AddressInfo | null {
+    return this.state === "listening" ? this.socket.address() : null;
+  }
+
+  get where(): string {
+    return this.fd === undefined ? formatHostPort(this.host, this.port) : `inherited socket (fd ${this.fd})`;
+  }
+
+  listen(): Promise<AddressInfo> {
+    if (this.state !== "new") {
+      return Promise.reject(new TimeServerError("TS_ERR_STATE", "the listener was already started"));
+    }
+    this.state = "starting";
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => {
+        this.state = "closed";
+        reject(
+          new TimeServerError(
+            "TS_ERR_LISTEN",
+            `cannot listen on ${this.where} (UDP): ${describeSystemError(error)}`,
+            { cause: error },
+          ),
+        );
+      };
+      this.socket.once("error", onError);
+      const target = this.fd === undefined ? { address: this.host, port: this.port } : { fd: this.fd };
+      this.socket.bind(target, () => {
+        this.socket.off("error", onError);
+        this.state = "listening";
+        const address = this.socket.address();
+        this.logger.lifecycle(
+          "info",
+          `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP)`,
+          { event: "listening", protocol: this.service.name, transport: "udp", address: address.address, port: address.port },
+        );
+        this.emit("listening", address);
+        resolve(address);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.state !== "listening") {
+      this.state = "closed";
+      return Promise.resolve();
+    }
+    this.state = "closed";
+    return new Promise((resolve) => {
+      this.socket.close(() => {
+        this.emit("close");
+        resolve();
+      });
+    });
+  }
+
+  private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
+    this.bytesIn.value += datagram.length;
+    const peer: Peer = { address: remote.address, port: remote.port };
+    const refusal = this.admission.admitDatagram(peer);
+    const outcome = refusal === undefined ? this.service.handle(datagram, peer) : { reason: refusal };
+    if (!Buffer.isBuffer(outcome)) {
+      this.dropped(outcome, peer);
+      return;
+    }
+    this.bytesOut.value += outcome.length;
+    this.socket.send(outcome, remote.port, remote.address, this.sent);
+  }
+
+  private readonly sent = (error: Error | null): void => {
+    if (error === null) return;
+    this.sendErrors.value++;
+    if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
+      this.logger.warn(`Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`, {
+        event: "send-error",
+        protocol: this.service.name,
+      });
+    }
+  };
+
+  /** Counted by reason; logged at most once a second per reason, with how many were left out. */
+  private dropped(drop: Drop, peer: Peer): void {
+    let counter = this.drops.get(drop.reason);
+    if (counter === undefined) {
+      counter = droppedCounter(this.counters, this.service.name, drop.reason);
+      this.drops.set(drop.reason, counter);
+    }
+    counter.value++;
+    if (!this.logger.infoOn) return;
+    const suppressed = this.throttle.take(drop.reason);
+    if (suppressed === undefined) return;
+    this.logger.info(
+      `No reply to a ${this.service.name} datagram from ${formatHostPort(peer.address, peer.port)}: ${drop.detail ?? drop.reason}${suppressedSuffix(suppressed, "dropped")}`,
+      { event: "dropped", protocol: this.service.name, reason: drop.reason, remoteAddress: peer.address, suppressed },
+    );
+  }
+
+  private socketError(error: Error): void {
+    if (this.state !== "listening") return;
+    if (this.logger.errorOn && this.throttle.take("socket-error") !== undefined) {
+      this.logger.error(`${this.service.name} UDP socket error: ${describeSystemError(error)}`, {
+        event: "socket-error",
+        protocol: this.service.name,
+      });
+    }
+  }
+}

@@ -5,6 +5,8 @@
  * everywhere, so tests can move time without waiting for it.
  */
 
+import { PreciseClock } from "./precise-clock.js";
+
 export interface Timer {
   cancel(): void;
 }
@@ -12,6 +14,13 @@ export interface Timer {
 export interface Clock {
   /** Wall-clock milliseconds since the Unix epoch: what replies tell. */
   now(): number;
+  /**
+   * Wall-clock nanoseconds since the Unix epoch, good to well under a
+   * millisecond (NTP timestamps): Date.now() alone ticks in whole milliseconds.
+   */
+  nowNs(): bigint;
+  /** log2 of the precision of `nowNs()` in seconds (NTP's precision field). */
+  precisionLog2(): number;
   /** Milliseconds from an arbitrary origin that never jumps: what deadlines use. */
   monotonic(): number;
   /** Calls `fn` every `ms` until cancelled; never keeps the process alive on its own. */
@@ -20,9 +29,38 @@ export interface Clock {
   after(ms: number, fn: () => void): Timer;
 }
 
+/** How often the precise clock checks itself against the system clock for steps. */
+const PRECISE_CHECK_INTERVAL_NS = 1_000_000_000n;
+
 class SystemClock implements Clock {
+  private precise: PreciseClock | undefined;
+  private lastCheckNs = 0n;
+
   now(): number {
     return Date.now();
+  }
+
+  nowNs(): bigint {
+    const precise = this.preciseClock();
+    const mono = process.hrtime.bigint();
+    if (mono - this.lastCheckNs >= PRECISE_CHECK_INTERVAL_NS) {
+      this.lastCheckNs = mono;
+      precise.check();
+    }
+    return precise.nowNs();
+  }
+
+  precisionLog2(): number {
+    return this.preciseClock().precisionLog2();
+  }
+
+  /** Made on first use: calibrating it spins for a few milliseconds. */
+  private preciseClock(): PreciseClock {
+    if (this.precise === undefined) {
+      this.precise = new PreciseClock();
+      this.lastCheckNs = process.hrtime.bigint();
+    }
+    return this.precise;
   }
 
   monotonic(): number {

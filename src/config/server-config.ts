@@ -8,6 +8,7 @@ import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { DEFAULTS } from "../server/time-server.js";
+import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import {
   formatHelp,
   type OptionSpec,
@@ -32,6 +33,14 @@ export interface ServerConfig {
   maxLine: number;
   /** Server processes sharing the port; 1 runs the server in this process, without node:cluster. */
   workers: number;
+  /** RFC 867 over TCP and UDP; undefined = off. */
+  daytimePort: number | undefined;
+  /** RFC 868 over TCP and UDP; undefined = off. */
+  rfc868Port: number | undefined;
+  /** SNTPv4 over UDP; undefined = off. */
+  ntpPort: number | undefined;
+  /** The stratum SNTP replies claim, 1–15. */
+  ntpStratum: number;
 }
 
 export type ServerCommand = ProgramCommand<ServerConfig>;
@@ -101,12 +110,41 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
     description: "server processes sharing the port; auto = one per CPU",
     defaultText: "1",
   },
+  {
+    name: "daytime-port",
+    env: "TIMESERVER_DAYTIME_PORT",
+    value: "<port>",
+    description: "serve RFC 867 daytime on this TCP and UDP port (standard: 13)",
+    defaultText: "off",
+  },
+  {
+    name: "rfc868-port",
+    env: "TIMESERVER_RFC868_PORT",
+    value: "<port>",
+    description: "serve RFC 868 time on this TCP and UDP port (standard: 37)",
+    defaultText: "off",
+  },
+  {
+    name: "ntp-port",
+    env: "TIMESERVER_NTP_PORT",
+    value: "<port>",
+    description: "serve SNTPv4 on this UDP port (standard: 123)",
+    defaultText: "off",
+  },
+  {
+    name: "ntp-stratum",
+    env: "TIMESERVER_NTP_STRATUM",
+    value: "<1-15>",
+    description: "the stratum SNTP replies claim (rdate -n refuses 15)",
+    defaultText: String(DEFAULT_NTP_STRATUM),
+  },
   ...STANDARD_OPTIONS,
 ];
 
 const USAGE = "timeserver [options]";
 const SUMMARY =
-  "A TCP time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.";
+  "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.\n" +
+  "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.";
 
 export function serverHelp(): string {
   return formatHelp(
@@ -144,6 +182,12 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
       parseInteger(source, raw, 5, 1024 * 1024),
     ),
     workers: optionValue(parsed, "workers", 1, parseWorkers),
+    daytimePort: optionValue<number | undefined>(parsed, "daytime-port", undefined, parsePort),
+    rfc868Port: optionValue<number | undefined>(parsed, "rfc868-port", undefined, parsePort),
+    ntpPort: optionValue<number | undefined>(parsed, "ntp-port", undefined, parsePort),
+    ntpStratum: optionValue(parsed, "ntp-stratum", DEFAULT_NTP_STRATUM, (source, raw) =>
+      parseInteger(source, raw, 1, 15),
+    ),
   };
   return { kind: "run", config };
 }

@@ -10,10 +10,15 @@ import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
-import { LIMIT_ONLY } from "../transport/admission.js";
-import type { TcpListener } from "../transport/tcp-listener.js";
+import { createDaytimeService } from "../services/daytime-service.js";
+import type { GreetingService } from "../services/greeting-service.js";
+import { createRfc868Service } from "../services/rfc868-service.js";
+import { SntpService } from "../services/sntp-service.js";
+import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import { TcpListener } from "../transport/tcp-listener.js";
 import { TurnBudget } from "../transport/turn-budget.js";
-import { SERVICE_TABLE, type ServiceRow } from "./service-table.js";
+import { UdpListener } from "../transport/udp-listener.js";
+import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { createTimeServer, DEFAULTS } from "./time-server.js";
 
 export interface Listener {
@@ -39,10 +44,26 @@ export class ServerRuntime {
       const port = row.port(config);
       if (port === undefined) continue;
       const listener = this.build(row, port, budget);
-      if (row.service === "line") line = listener;
+      if (row.service === "line") line = listener as TcpListener;
       this.listeners.push(listener);
     }
     this.line = line as TcpListener;
+  }
+
+  /** Daytime and RFC 868 serve TCP and UDP from one service (one reply cache, one set of counters). */
+  private readonly greetings = new Map<ServiceName, GreetingService>();
+
+  private greeting(name: "daytime" | "rfc868"): GreetingService {
+    let service = this.greetings.get(name);
+    if (service === undefined) {
+      const options = { logger: this.logger, clock: this.clock, counters: this.counters };
+      service =
+        name === "daytime"
+          ? createDaytimeService(this.config.timeZone, options)
+          : createRfc868Service(options);
+      this.greetings.set(name, service);
+    }
+    return service;
   }
 
   /** True while new work is accepted: what /readyz reports. */
@@ -69,9 +90,40 @@ export class ServerRuntime {
     this.state = "stopped";
   }
 
-  private build(row: ServiceRow, port: number, budget: TurnBudget): TcpListener {
+  private build(row: ServiceRow, port: number, budget: TurnBudget): Listener {
     const config = this.config;
+    const admission: Admission = LIMIT_ONLY;
+    const common = {
+      host: config.host,
+      port,
+      logger: this.logger,
+      clock: this.clock,
+      counters: this.counters,
+      admission,
+    };
     switch (row.service) {
+      case "daytime":
+      case "rfc868": {
+        const service = this.greeting(row.service);
+        if (row.transport === "udp") return new UdpListener({ ...common, service });
+        return new TcpListener({
+          ...common,
+          service,
+          maxConnections: config.maxConnections,
+          idleTimeoutMs: config.idleTimeout * 1000,
+          closeGraceMs: DEFAULTS.closeGrace,
+        });
+      }
+      case "ntp":
+        return new UdpListener({
+          ...common,
+          service: new SntpService({
+            stratum: config.ntpStratum,
+            logger: this.logger,
+            clock: this.clock,
+            counters: this.counters,
+          }),
+        });
       case "line":
         return createTimeServer({
           host: config.host,
@@ -84,7 +136,7 @@ export class ServerRuntime {
           logger: this.logger,
           clock: this.clock,
           counters: this.counters,
-          admission: LIMIT_ONLY,
+          admission,
           budget,
         });
     }

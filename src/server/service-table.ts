@@ -1,12 +1,12 @@
 /**
- * Which listeners a process runs, and with what service: one row per
- * protocol and transport. A row whose port is not configured is off, so
- * with no protocol flags the process opens exactly the line protocol's port.
+ * Which listeners a process runs: one row per protocol and transport. A row
+ * whose port is not configured is off, so with no protocol flags the process
+ * opens exactly the line protocol's port, as it always did.
  */
 
 import type { ServerConfig } from "../config/server-config.js";
 
-export type ServiceName = "line";
+export type ServiceName = "line" | "daytime" | "rfc868" | "ntp";
 export type Transport = "tcp" | "udp";
 
 export interface ServiceRow {
@@ -18,4 +18,9 @@ export interface ServiceRow {
 
 export const SERVICE_TABLE: readonly ServiceRow[] = [
   { service: "line", transport: "tcp", port: (config) => config.port },
+  { service: "daytime", transport: "tcp", port: (config) => config.daytimePort },
+  { service: "daytime", transport: "udp", port: (config) => config.daytimePort },
+  { service: "rfc868", transport: "tcp", port: (config) => config.rfc868Port },
+  { service: "rfc868", transport: "udp", port: (config) => config.rfc868Port },
+  { service: "ntp", transport: "udp", port: (config) => config.ntpPort },
 ];

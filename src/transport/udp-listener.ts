@@ -90,12 +90,16 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   }
 
   get where(): string {
-    return this.fd === undefined ? formatHostPort(this.host, this.port) : `inherited socket (fd ${this.fd})`;
+    return this.fd === undefined
+      ? formatHostPort(this.host, this.port)
+      : `inherited socket (fd ${this.fd})`;
   }
 
   listen(): Promise<AddressInfo> {
     if (this.state !== "new") {
-      return Promise.reject(new TimeServerError("TS_ERR_STATE", "the listener was already started"));
+      return Promise.reject(
+        new TimeServerError("TS_ERR_STATE", "the listener was already started"),
+      );
     }
     this.state = "starting";
     return new Promise((resolve, reject) => {
@@ -110,7 +114,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
         );
       };
       this.socket.once("error", onError);
-      const target = this.fd === undefined ? { address: this.host, port: this.port } : { fd: this.fd };
+      const target =
+        this.fd === undefined ? { address: this.host, port: this.port } : { fd: this.fd };
       this.socket.bind(target, () => {
         this.socket.off("error", onError);
         this.state = "listening";
@@ -118,7 +123,13 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
         this.logger.lifecycle(
           "info",
           `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP)`,
-          { event: "listening", protocol: this.service.name, transport: "udp", address: address.address, port: address.port },
+          {
+            event: "listening",
+            protocol: this.service.name,
+            transport: "udp",
+            address: address.address,
+            port: address.port,
+          },
         );
         this.emit("listening", address);
         resolve(address);
@@ -144,7 +155,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.bytesIn.value += datagram.length;
     const peer: Peer = { address: remote.address, port: remote.port };
     const refusal = this.admission.admitDatagram(peer);
-    const outcome = refusal === undefined ? this.service.handle(datagram, peer) : { reason: refusal };
+    const outcome =
+      refusal === undefined ? this.service.handle(datagram, peer) : { reason: refusal };
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
@@ -157,10 +169,13 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (error === null) return;
     this.sendErrors.value++;
     if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
-      this.logger.warn(`Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`, {
-        event: "send-error",
-        protocol: this.service.name,
-      });
+      this.logger.warn(
+        `Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`,
+        {
+          event: "send-error",
+          protocol: this.service.name,
+        },
+      );
     }
   };
 
@@ -177,7 +192,13 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (suppressed === undefined) return;
     this.logger.info(
       `No reply to a ${this.service.name} datagram from ${formatHostPort(peer.address, peer.port)}: ${drop.detail ?? drop.reason}${suppressedSuffix(suppressed, "dropped")}`,
-      { event: "dropped", protocol: this.service.name, reason: drop.reason, remoteAddress: peer.address, suppressed },
+      {
+        event: "dropped",
+        protocol: this.service.name,
+        reason: drop.reason,
+        remoteAddress: peer.address,
+        suppressed,
+      },
     );
   }
 

@@ -26,6 +26,19 @@ export class ManualClock implements Clock {
     return this.wall;
   }
 
+  nowNs(): bigint {
+    return BigInt(Math.round(this.wall * 1_000_000));
+  }
+
+  precisionLog2(): number {
+    return -20;
+  }
+
+  /** Set the wall clock to `ms` (an instant to test, such as the 2036 wrap); monotonic time is unmoved. */
+  setWall(ms: number): void {
+    this.wall = ms;
+  }
+
   monotonic(): number {
     return this.mono;
   }

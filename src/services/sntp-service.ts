@@ -1,0 +1,108 @@
+/**
+ * An SNTPv4 server (RFC 4330; RFC 5905 server mode) over UDP: a client
+ * request (mode 3, version 1–4, at least 48 bytes) gets one 48-byte reply;
+ * anything else gets nothing, so the service can never amplify. The receive
+ * timestamp is read as soon as the datagram is handed over, the transmit
+ * timestamp just before the reply is made.
+ */
+
+import type { Clock } from "../clock/clock.js";
+import type { Logger } from "../logging/logger.js";
+import type { Counter, CounterRegistry } from "../metrics/counters.js";
+import { requestCounter } from "../metrics/server-metrics.js";
+import { encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
+import type { Peer } from "../transport/peer.js";
+import type { Drop, UdpService } from "../transport/udp-listener.js";
+
+export const DEFAULT_NTP_STRATUM = 10;
+
+/**
+ * What the server claims about its clock. It reads the local system clock
+ * and has no reference of its own, as chrony's `local` mode: no root delay,
+ * and a root dispersion of a millisecond, a generous bound on how far a
+ * reading can be from the system clock (measured: a few microseconds).
+ */
+const ROOT_DELAY_S = 0;
+const ROOT_DISPERSION_S = 0.001;
+const REFERENCE_ID = "LOCL";
+/** The reference timestamp moves on in steps of this many seconds, as a local reference's updates would. */
+const REFERENCE_STEP_NS = 64_000_000_000n;
+
+const MODE_NAMES = [
+  "reserved",
+  "symmetric active",
+  "symmetric passive",
+  "client",
+  "server",
+  "broadcast",
+  "control",
+  "private",
+];
+
+export interface SntpServiceOptions {
+  stratum: number;
+  logger: Logger;
+  clock: Clock;
+  counters: CounterRegistry;
+}
+
+export class SntpService implements UdpService {
+  readonly name = "ntp";
+  private readonly stratum: number;
+  private readonly precision: number;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly served: Counter;
+
+  constructor(options: SntpServiceOptions) {
+    this.stratum = options.stratum;
+    this.logger = options.logger;
+    this.clock = options.clock;
+    this.precision = Math.max(-30, Math.min(-10, options.clock.precisionLog2()));
+    this.served = requestCounter(options.counters, "ntp", "udp", "ok");
+  }
+
+  handle(datagram: Buffer, peer: Peer): Buffer | Drop {
+    const receiveTime = this.clock.nowNs();
+    const request = parseSntpRequest(datagram);
+    if (request.kind === "rejected") {
+      switch (request.reason) {
+        case "short":
+          return { reason: "short", detail: `${request.length} bytes, fewer than 48` };
+        case "mode":
+          return { reason: "mode", detail: `mode ${request.mode} (${MODE_NAMES[request.mode]})` };
+        case "version":
+          return { reason: "version", detail: `version ${request.version}` };
+      }
+    }
+    this.served.value++;
+    if (this.logger.infoOn) {
+      this.logger.info(`Received: NTP request from ${peer.address}`, {
+        event: "received",
+        protocol: "ntp",
+        remoteAddress: peer.address,
+        remotePort: peer.port,
+      });
+    }
+    const transmitTime = this.clock.nowNs();
+    const reply = encodeSntpReply(request, {
+      stratum: this.stratum,
+      precision: this.precision,
+      rootDelay: ROOT_DELAY_S,
+      rootDispersion: ROOT_DISPERSION_S,
+      referenceId: REFERENCE_ID,
+      referenceTime: receiveTime - (receiveTime % REFERENCE_STEP_NS),
+      receiveTime,
+      transmitTime,
+    });
+    if (this.logger.infoOn) {
+      this.logger.info(`Sent: NTP reply (stratum ${this.stratum}) to ${peer.address}`, {
+        event: "sent",
+        protocol: "ntp",
+        remoteAddress: peer.address,
+        remotePort: peer.port,
+      });
+    }
+    return reply;
+  }
+}

@@ -1,0 +1,1 @@
+export * from "./proxy-header.js";

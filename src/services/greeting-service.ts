@@ -10,6 +10,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
 import type { Connection } from "../transport/connection.js";
 import type { Peer } from "../transport/peer.js";
 import type { TcpService } from "../transport/tcp-listener.js";
@@ -29,6 +30,7 @@ export interface GreetingServiceOptions {
   logger: Logger;
   clock: Clock;
   counters: CounterRegistry;
+  admission?: Admission;
 }
 
 export class GreetingService implements TcpService, UdpService {
@@ -37,6 +39,8 @@ export class GreetingService implements TcpService, UdpService {
   private readonly clock: Clock;
   private readonly servedTcp: Counter;
   private readonly servedUdp: Counter;
+  private readonly limitedTcp: Counter;
+  private readonly admission: Admission;
 
   constructor(
     private readonly protocol: GreetingProtocol,
@@ -47,10 +51,21 @@ export class GreetingService implements TcpService, UdpService {
     this.clock = options.clock;
     this.servedTcp = requestCounter(options.counters, protocol.name, "tcp", "ok");
     this.servedUdp = requestCounter(options.counters, protocol.name, "udp", "ok");
+    this.limitedTcp = requestCounter(options.counters, protocol.name, "tcp", "rate-limited");
+    this.admission = options.admission ?? LIMIT_ONLY;
   }
 
-  /** TCP: the reply, then close; whatever the client sends is ignored. */
+  /**
+   * TCP: the reply, then close; whatever the client sends is ignored. A
+   * connection is one request: over its address's rate, it is closed with no
+   * byte sent, as a datagram would be dropped.
+   */
   open(connection: Connection): void {
+    if (!this.admission.takeRequest(connection.peer)) {
+      this.limitedTcp.value++;
+      connection.destroy();
+      return;
+    }
     const reply = this.reply(connection.peer);
     this.servedTcp.value++;
     connection.write(reply);

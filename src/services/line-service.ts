@@ -14,10 +14,16 @@ import { escapeBytes } from "../logging/escape-bytes.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, requestCounter } from "../metrics/server-metrics.js";
-import { CLOSED, NEED_DATA } from "../protocols/line/events.js";
+import { CLOSED, NEED_DATA, type NextEvent } from "../protocols/line/events.js";
 import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
 import { TimeProtocol } from "../protocols/line/time-protocol.js";
-import { type Connection, type ConnectionHandler, HOLD_BUDGET } from "../transport/connection.js";
+import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import {
+  type Connection,
+  type ConnectionHandler,
+  HOLD_BUDGET,
+  HOLD_RATE,
+} from "../transport/connection.js";
 import type { TcpService } from "../transport/tcp-listener.js";
 import type { DeferredWork, TurnBudget } from "../transport/turn-budget.js";
 
@@ -28,6 +34,8 @@ export interface LineServiceOptions {
   clock: Clock;
   counters: CounterRegistry;
   budget: TurnBudget;
+  /** Asked for a token of the client's rate before each request line; default: no rate limit. */
+  admission?: Admission;
 }
 
 export class LineService implements TcpService {
@@ -36,11 +44,13 @@ export class LineService implements TcpService {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly budget: TurnBudget;
+  readonly admission: Admission;
   readonly replies: TimeReplyCache;
   readonly time: Counter;
   readonly quit: Counter;
   readonly invalid: Counter;
   readonly tooLong: Counter;
+  readonly rateLimited: Counter;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
 
@@ -49,12 +59,14 @@ export class LineService implements TcpService {
     this.logger = options.logger;
     this.clock = options.clock;
     this.budget = options.budget;
+    this.admission = options.admission ?? LIMIT_ONLY;
     this.replies = new TimeReplyCache(timeOfDayFormatter(options.timeZone));
     const counters = options.counters;
     this.time = requestCounter(counters, "line", "tcp", "time");
     this.quit = requestCounter(counters, "line", "tcp", "quit");
     this.invalid = requestCounter(counters, "line", "tcp", "invalid");
     this.tooLong = requestCounter(counters, "line", "tcp", "too-long");
+    this.rateLimited = requestCounter(counters, "line", "tcp", "rate-limited");
     const bytes = byteCounters(counters, "line", "tcp");
     this.bytesIn = bytes.received;
     this.bytesOut = bytes.sent;
@@ -65,8 +77,13 @@ export class LineService implements TcpService {
   }
 }
 
+/** Reading stops for either of these; the work carries on when they end. */
+const HELD = HOLD_BUDGET | HOLD_RATE;
+
 class LineSession implements ConnectionHandler, DeferredWork {
   private readonly protocol: TimeProtocol;
+  /** A request read while its client was over its rate: answered first when tokens are back. */
+  private waiting: NextEvent | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -78,12 +95,12 @@ class LineSession implements ConnectionHandler, DeferredWork {
   receive(chunk: Buffer): void {
     this.service.bytesIn.value += chunk.length;
     this.protocol.receiveData(chunk);
-    if (!this.connection.isHeld(HOLD_BUDGET)) this.handleEvents();
+    if (!this.connection.isHeld(HELD)) this.handleEvents();
   }
 
   peerFinished(): void {
     this.protocol.receiveEof();
-    if (!this.connection.isHeld(HOLD_BUDGET)) this.handleEvents();
+    if (!this.connection.isHeld(HELD)) this.handleEvents();
   }
 
   resumeWork(): void {
@@ -91,6 +108,14 @@ class LineSession implements ConnectionHandler, DeferredWork {
     this.connection.release(HOLD_BUDGET);
     this.handleEvents();
   }
+
+  /** Tokens are back: carry on where the rate limit stopped us. */
+  private readonly rateResumed = (): void => {
+    if (this.connection.closing) return;
+    this.connection.lastActive = this.service.clock.monotonic();
+    this.connection.release(HOLD_RATE);
+    this.handleEvents();
+  };
 
   /**
    * Hand every complete request to the protocol's rules. All the replies to
@@ -118,8 +143,19 @@ class LineSession implements ConnectionHandler, DeferredWork {
         budget.defer(this);
         return;
       }
-      const event = this.protocol.nextEvent();
+      const event = this.waiting ?? this.protocol.nextEvent();
+      this.waiting = undefined;
       if (event === NEED_DATA || event === CLOSED) break;
+      if (event.type !== "peer-finished" && !service.admission.takeRequest(connection.peer)) {
+        // Over its rate: answer what was read so far, stop reading this
+        // client, and take this request up again when a token is back.
+        this.waiting = event;
+        service.rateLimited.value++;
+        this.send(parts, now, times);
+        connection.hold(HOLD_RATE);
+        service.clock.after(service.admission.msUntilAllowed(connection.peer), this.rateResumed);
+        return;
+      }
       switch (event.type) {
         case "time": {
           times++;

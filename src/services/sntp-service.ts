@@ -10,7 +10,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
-import { encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
+import { encodeKissOfDeath, encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
 import type { Peer } from "../transport/peer.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
 
@@ -53,6 +53,7 @@ export class SntpService implements UdpService {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly served: Counter;
+  private readonly kissed: Counter;
 
   constructor(options: SntpServiceOptions) {
     this.stratum = options.stratum;
@@ -60,6 +61,28 @@ export class SntpService implements UdpService {
     this.clock = options.clock;
     this.precision = Math.max(-30, Math.min(-10, options.clock.precisionLog2()));
     this.served = requestCounter(options.counters, "ntp", "udp", "ok");
+    this.kissed = requestCounter(options.counters, "ntp", "udp", "kod");
+  }
+
+  /**
+   * An over-rate request is mostly dropped; some (at most 1 in 4, as the
+   * policy decides) get a Kiss-o'-Death RATE, so a spoofed source can be
+   * neither fully blocked nor used as a reflector. Like chrony's, the KoD is
+   * a normal reply with LI 3, stratum 0 and reference ID RATE.
+   */
+  overRate(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined {
+    const request = parseSntpRequest(datagram);
+    if (request.kind === "rejected" || !kiss()) return undefined;
+    this.kissed.value++;
+    if (this.logger.debugOn) {
+      this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
+        event: "kod",
+        protocol: "ntp",
+        remoteAddress: peer.address,
+      });
+    }
+    const now = this.clock.nowNs();
+    return encodeKissOfDeath(request, "RATE", this.fields(now, now));
   }
 
   handle(datagram: Buffer, peer: Peer): Buffer | Drop {
@@ -84,17 +107,7 @@ export class SntpService implements UdpService {
         remotePort: peer.port,
       });
     }
-    const transmitTime = this.clock.nowNs();
-    const reply = encodeSntpReply(request, {
-      stratum: this.stratum,
-      precision: this.precision,
-      rootDelay: ROOT_DELAY_S,
-      rootDispersion: ROOT_DISPERSION_S,
-      referenceId: REFERENCE_ID,
-      referenceTime: receiveTime - (receiveTime % REFERENCE_STEP_NS),
-      receiveTime,
-      transmitTime,
-    });
+    const reply = encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
     if (this.logger.infoOn) {
       this.logger.info(`Sent: NTP reply (stratum ${this.stratum}) to ${peer.address}`, {
         event: "sent",
@@ -104,5 +117,18 @@ export class SntpService implements UdpService {
       });
     }
     return reply;
+  }
+
+  private fields(receiveTime: bigint, transmitTime: bigint) {
+    return {
+      stratum: this.stratum,
+      precision: this.precision,
+      rootDelay: ROOT_DELAY_S,
+      rootDispersion: ROOT_DISPERSION_S,
+      referenceId: REFERENCE_ID,
+      referenceTime: receiveTime - (receiveTime % REFERENCE_STEP_NS),
+      receiveTime,
+      transmitTime,
+    };
   }
 }

@@ -17,8 +17,14 @@ export interface Admission {
    */
   admitConnection(peer: Peer, open: number, max: number): Refusal | undefined;
   connectionEnded(peer: Peer): void;
-  /** Undefined to answer `peer`'s datagram; else why not. */
+  /** Undefined to answer `peer`'s datagram (allowed, and within its rate); else why not. */
   admitDatagram(peer: Peer): Refusal | undefined;
+  /** Spend one request of `peer`'s rate; false when it is over its rate. */
+  takeRequest(peer: Peer): boolean;
+  /** Milliseconds until `peer` may make its next request. */
+  msUntilAllowed(peer: Peer): number;
+  /** Whether an over-rate SNTP request of `peer` gets a Kiss-o'-Death rather than nothing. */
+  kissOfDeath(peer: Peer): boolean;
 }
 
 /** Admission by the listener's connection limit alone. */
@@ -29,5 +35,14 @@ export const LIMIT_ONLY: Admission = {
   connectionEnded() {},
   admitDatagram() {
     return undefined;
+  },
+  takeRequest() {
+    return true;
+  },
+  msUntilAllowed() {
+    return 0;
+  },
+  kissOfDeath() {
+    return false;
   },
 };

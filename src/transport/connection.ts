@@ -45,10 +45,15 @@ export const HOLD_RATE = 4;
 const kConnection = Symbol("timeserver.connection");
 type OwnedSocket = Socket & { [kConnection]?: Connection };
 
-const NO_HANDLER: ConnectionHandler = { receive() {}, peerFinished() {} };
+export const NO_HANDLER: ConnectionHandler = { receive() {}, peerFinished() {} };
 
 export class Connection {
-  readonly peer: Peer;
+  /** The client: the socket's peer, or the one a PROXY protocol header named. */
+  peer: Peer;
+  /** False while a PROXY header is awaited: admission has not yet seen the real client. */
+  admitted = true;
+  /** Monotonic time the connection was accepted. */
+  readonly openedAt: number;
   /** Monotonic time of the last sign of life, for the idle timeout. */
   lastActive: number;
   /** Monotonic time the connection began to close; -1 while open. */
@@ -64,6 +69,7 @@ export class Connection {
   ) {
     this.peer = peer;
     this.lastActive = owner.monotonic();
+    this.openedAt = this.lastActive;
     (socket as OwnedSocket)[kConnection] = this;
     socket.on("data", onSocketData);
     socket.on("end", onSocketEnd);

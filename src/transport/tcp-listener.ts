@@ -13,10 +13,18 @@ import { describeSystemError, formatHostPort, TimeServerError } from "../errors.
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
 import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
+import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
 import { type Admission, LIMIT_ONLY, type Refusal } from "./admission.js";
-import { type CloseReason, Connection, type ConnectionOwner } from "./connection.js";
+import {
+  type CloseReason,
+  Connection,
+  type ConnectionOwner,
+  HOLD_RATE,
+  NO_HANDLER,
+} from "./connection.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
-import { peerOf } from "./peer.js";
+import { type Peer, peerOf } from "./peer.js";
+import { ProxyHandshake } from "./proxy-handshake.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 export interface TcpService {
@@ -41,8 +49,17 @@ export interface TcpListenerOptions {
   clock?: Clock;
   counters?: CounterRegistry;
   admission?: Admission;
-  /** Makes the server socket (a TLS listener passes its own); default a plain net.Server. */
-  createServer?: (onConnection: (socket: Socket) => void) => net.Server;
+  /**
+   * Require a PROXY protocol header (v1 or v2) at the start of every
+   * connection, from a proxy `trusted` admits; its source address becomes
+   * the client's address everywhere.
+   */
+  proxyProtocol?: { trusted: (address: string) => boolean };
+  /**
+   * Wraps an admitted socket before the service sees it (TLS: the handshake
+   * starts only after admission, so a refused client gets no byte).
+   */
+  wrap?: (socket: Socket) => Socket;
 }
 
 export interface ConnectionInfo {
@@ -66,6 +83,8 @@ export interface TcpListenerEvents {
  */
 export const SWEEP_INTERVAL_MS = 250;
 const LISTEN_BACKLOG = 1024;
+/** A PROXY header must be complete this long after the connection is accepted. */
+export const PROXY_HEADER_TIMEOUT_MS = 3000;
 
 type State = "new" | "starting" | "listening" | "closing" | "closed";
 
@@ -83,6 +102,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private effectiveMax: number;
   private readonly fd: number | undefined;
   private readonly admission: Admission;
+  private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
+  private readonly wrap: TcpListenerOptions["wrap"];
   private readonly metrics: ListenerMetrics;
   private readonly server: net.Server;
   private readonly live = new Set<Connection>();
@@ -107,12 +128,13 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.counters = options.counters ?? new CounterRegistry();
     this.admission = options.admission ?? LIMIT_ONLY;
+    this.proxyProtocol = options.proxyProtocol;
+    this.wrap = options.wrap;
     this.metrics = listenerMetrics(this.counters, this.service.name);
     this.throttle = new ThrottledLog(this.clock);
-    const onConnection = (socket: Socket) => this.accept(socket);
-    this.server =
-      options.createServer?.(onConnection) ??
-      net.createServer({ allowHalfOpen: true, noDelay: true }, onConnection);
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      this.accept(socket),
+    );
     this.server.on("error", (error) => this.serverError(error));
   }
 
@@ -248,7 +270,15 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     for (const connection of this.live) {
       if (connection.closing) {
         if (now - connection.closingSince >= this.closeGraceMs) connection.destroy();
-      } else if (idleMs > 0 && now - connection.lastActive >= idleMs) {
+      } else if (!connection.admitted) {
+        if (now - connection.openedAt >= PROXY_HEADER_TIMEOUT_MS) {
+          this.refuseLate(connection, "proxy-error", "no complete PROXY header within 3 s");
+        }
+      } else if (
+        idleMs > 0 &&
+        now - connection.lastActive >= idleMs &&
+        !connection.isHeld(HOLD_RATE)
+      ) {
         if (this.logger.infoOn) {
           this.logger.info(`Idle timeout: closing connection from ${connection.name}`, {
             event: "idle-timeout",
@@ -290,6 +320,11 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection)) return;
     this.metrics.active.value--;
+    if (!connection.admitted) {
+      // Never admitted (a PROXY header that never came, or a refused client): nothing to log.
+      this.wakeIdleWaiters();
+      return;
+    }
     this.admission.connectionEnded(connection.peer);
     if (this.logger.infoOn) {
       this.logger.info(`Connection closed from ${connection.name}`, {
@@ -303,6 +338,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     if (this.listenerCount("disconnect") > 0) {
       this.emit("disconnect", infoOf(connection), connection.closeReason ?? "error");
     }
+    this.wakeIdleWaiters();
+  }
+
+  private wakeIdleWaiters(): void {
     if (this.live.size === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -310,22 +349,92 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
   }
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket): void {
     if (this.state !== "listening") {
-      socket.on("error", ignoreError);
-      socket.destroy();
+      raw.on("error", ignoreError);
+      raw.destroy();
       return;
     }
-    const peer = peerOf(socket);
+    const peer = peerOf(raw);
+    if (this.proxyProtocol !== undefined) {
+      this.awaitProxyHeader(raw, peer);
+      return;
+    }
     const refusal = this.admission.admitConnection(peer, this.live.size, this.effectiveMax);
     if (refusal !== undefined) {
-      this.refuse(socket, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
+      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
       return;
     }
+    const socket = this.wrap === undefined ? raw : this.wrap(raw);
     this.metrics.accepted.value++;
     this.metrics.active.value++;
     const connection = new Connection(socket, peer, this);
     this.live.add(connection);
+    this.opened(connection, undefined);
+  }
+
+  /**
+   * A PROXY listener: only a trusted proxy may connect, and nothing is
+   * served until its header has named the client. Then the client, not the
+   * proxy, goes through admission, and the service gets the bytes after the
+   * header.
+   */
+  private awaitProxyHeader(socket: Socket, proxy: Peer): void {
+    const info = { remoteAddress: proxy.address, remotePort: proxy.port };
+    if (
+      !(this.proxyProtocol as NonNullable<TcpListenerOptions["proxyProtocol"]>).trusted(
+        proxy.address,
+      )
+    ) {
+      this.refuse(socket, info, "proxy-error", "not a trusted proxy");
+      return;
+    }
+    if (this.live.size >= this.effectiveMax) {
+      this.refuse(socket, info, "limit");
+      return;
+    }
+    this.metrics.active.value++;
+    const connection = new Connection(socket, proxy, this);
+    connection.admitted = false;
+    this.live.add(connection);
+    connection.handler = new ProxyHandshake(connection, (result) =>
+      this.proxyHeaderDone(connection, result),
+    );
+  }
+
+  private proxyHeaderDone(connection: Connection, result: ProxyReceiveResult): void {
+    if (result.status === "error") {
+      this.refuseLate(connection, "proxy-error", result.reason);
+      return;
+    }
+    if (result.status !== "done") return;
+    const addresses = result.header.addresses;
+    // LOCAL (a proxy's own health check) and UNKNOWN are served as the proxy itself.
+    const client: Peer =
+      result.header.command === "proxy" && addresses !== null
+        ? { address: addresses.sourceAddress, port: addresses.sourcePort }
+        : connection.peer;
+    const refusal = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
+    if (refusal !== undefined) {
+      connection.peer = client;
+      this.refuseLate(connection, refusal);
+      return;
+    }
+    connection.peer = client;
+    connection.admitted = true;
+    this.metrics.accepted.value++;
+    this.opened(connection, result.rest);
+  }
+
+  /** Refuse a connection already accepted (a PROXY listener's): destroyed with no byte sent. */
+  private refuseLate(connection: Connection, reason: Refusal, detail?: string): void {
+    const info = { remoteAddress: connection.peer.address, remotePort: connection.peer.port };
+    connection.handler = NO_HANDLER;
+    this.refuse(connection.socket, info, reason, detail);
+  }
+
+  private opened(connection: Connection, rest: Buffer | undefined): void {
+    const peer = connection.peer;
     if (this.logger.infoOn) {
       this.logger.info(`Connection from ${connection.name}${this.label()}`, {
         event: "connection",
@@ -336,10 +445,11 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
     this.service.open(connection);
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
+    if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);
   }
 
   /** Close at once, with no byte sent; counted, and logged at most once a second per reason. */
-  private refuse(socket: Socket, info: ConnectionInfo, reason: Refusal): void {
+  private refuse(socket: Socket, info: ConnectionInfo, reason: Refusal, detail?: string): void {
     socket.on("error", ignoreError);
     socket.destroy();
     this.metrics.refused(reason).value++;
@@ -348,7 +458,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       const suppressed = this.throttle.take(reason);
       if (suppressed !== undefined) {
         const who = formatHostPort(info.remoteAddress, info.remotePort);
-        const message = `${refusalText(reason, this.effectiveMax)}: refused ${who}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
+        const why = detail === undefined ? "" : ` (${detail})`;
+        const message = `${refusalText(reason, this.effectiveMax)}: refused ${who}${why}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
         this.logger[level](message, { event: "rejected", reason, ...info, suppressed });
       }
     }

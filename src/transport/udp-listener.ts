@@ -30,6 +30,11 @@ export interface UdpService {
   readonly name: string;
   /** The reply to `datagram` from `peer`, or why there is none. */
   handle(datagram: Buffer, peer: Peer): Buffer | Drop;
+  /**
+   * For a datagram refused by the rate limit: a reply that says so (SNTP's
+   * Kiss-o'-Death) when `kiss()` agrees, else undefined for none.
+   */
+  overRate?(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined;
 }
 
 export interface UdpListenerOptions {

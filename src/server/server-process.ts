@@ -22,13 +22,12 @@ export async function runServerProcess(options: TimeServerOptions, logger: Logge
       process.exit(0);
     }
     stopping = true;
-    logger.info(`Received ${signal}; shutting down`, { event: "shutdown", signal });
+    logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
     started
       .then(() => server.close())
       .then(() => {
-        logger.info("Server stopped", { event: "stopped" });
-        logger.flush();
-        process.exit(0);
+        logger.lifecycle("info", "Server stopped", { event: "stopped" });
+        return logger.close().then(() => process.exit(0));
       })
       // A failed start is reported by whoever awaits `started`.
       .catch(() => {});

@@ -140,11 +140,15 @@ export class TimeServer extends EventEmitter<TimeServerEvents> implements Sessio
         this.housekeeping.unref();
         const address = this.address() as AddressInfo;
         if (this.logger.infoOn) {
-          this.logger.info(`Listening on ${formatHostPort(address.address, address.port)}`, {
-            event: "listening",
-            address: address.address,
-            port: address.port,
-          });
+          this.logger.lifecycle(
+            "info",
+            `Listening on ${formatHostPort(address.address, address.port)}`,
+            {
+              event: "listening",
+              address: address.address,
+              port: address.port,
+            },
+          );
         }
         this.emit("listening", address);
         resolve(address);

@@ -1,7 +1,7 @@
-import { createDestination } from "./destination.js";
 import { JsonSink } from "./json-sink.js";
 import type { LogLevel } from "./levels.js";
 import { Logger } from "./logger.js";
+import { createDestination } from "./open-output.js";
 import { TextSink } from "./text-sink.js";
 
 export type LogFormat = "text" | "json";

@@ -25,14 +25,32 @@ export class TextSink implements LogSink {
     context?: { worker?: number },
   ) {
     this.prefix = context?.worker === undefined ? "" : `[worker ${context.worker}] `;
+    destination.formatNotice = (message) => this.line("warn", message);
   }
 
-  write(level: EventLevel, message: string, _fields: LogFields | undefined): void {
-    this.destination.write(`${this.timestamp()} ${LABELS[level]} ${this.prefix}${message}\n`);
+  write(
+    level: EventLevel,
+    message: string,
+    _fields: LogFields | undefined,
+    essential = false,
+  ): void {
+    this.destination.write(this.line(level, message), essential);
+  }
+
+  get dropped(): number {
+    return this.destination.dropped;
   }
 
   flush(): void {
     this.destination.flushSync();
+  }
+
+  close(): Promise<number> {
+    return this.destination.close();
+  }
+
+  private line(level: EventLevel, message: string): string {
+    return `${this.timestamp()} ${LABELS[level]} ${this.prefix}${message}\n`;
   }
 
   /** Many lines share a millisecond under load; format it once. */

@@ -28,8 +28,7 @@ export async function runServerProcess(config: ServerConfig, logger: Logger): Pr
       .then(() => runtime.close())
       .then(() => {
         logger.lifecycle("info", "Server stopped", { event: "stopped" });
-        logger.flush();
-        process.exit(0);
+        return logger.close().then(() => process.exit(0));
       })
       // A failed start is reported by whoever awaits `started`.
       .catch(() => {});

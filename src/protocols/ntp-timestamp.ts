@@ -32,13 +32,22 @@ function split(ns: EpochNs): [bigint, bigint] {
 /**
  * Writes `ns` as an NTP timestamp into bytes `offset..offset+7` of `buf`.
  * Seconds are kept mod 2^32 (the era is not on the wire); the fraction is
- * round(nsec * 2^32 / 1e9), exact in integer arithmetic.
+ * round(nsec * 2^32 / 1e9), computed exactly (see below).
  */
 export function writeNtpTimestamp(buf: Buffer, offset: number, ns: EpochNs): void {
-  const [sec, nsec] = split(ns);
-  buf.writeUInt32BE(Number((sec + OFFSET) & (ERA - 1n)), offset);
-  // nsec < 1e9 so the rounded fraction is at most 2^32 - 4: never carries into seconds.
-  buf.writeUInt32BE(Number(((nsec << 32n) + NS_PER_S / 2n) / NS_PER_S), offset + 4);
+  let sec = ns / NS_PER_S;
+  let nsec = Number(ns - sec * NS_PER_S);
+  if (nsec < 0) {
+    nsec += 1e9;
+    sec -= 1n;
+  }
+  // `>>> 0` is mod 2^32, exact for any whole number below 2^53.
+  buf.writeUInt32BE((Number(sec) + NTP_UNIX_OFFSET_SECONDS) >>> 0, offset);
+  // nsec * 2^32 / 1e9 = nsec * 2^23 / 5^9. The numerator is below 2^53, so it
+  // is exact; the quotient (< 2^32) is off by at most 2^-22, while it is never
+  // nearer than 2.56e-7 to a half (5^9 is odd), so Math.round rounds it as
+  // exact arithmetic would. nsec < 1e9 keeps the result ≤ 2^32 - 4: no carry.
+  buf.writeUInt32BE(Math.round((nsec * 8_388_608) / 1_953_125), offset + 4);
 }
 
 /**

@@ -22,6 +22,6 @@ export async function runClusterPrimary(config: ServerConfig, logger: Logger): P
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
-    logger.flush();
+    await logger.close();
   }
 }

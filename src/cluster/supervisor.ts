@@ -107,17 +107,21 @@ export class ClusterSupervisor {
   stop(signal: NodeJS.Signals): void {
     if (this.state === "stopped") return;
     if (this.state === "stopping") {
-      this.logger.warn(`Received ${signal} again; killing the workers`, {
+      this.logger.lifecycle("warn", `Received ${signal} again; killing the workers`, {
         event: "shutdown-forced",
         signal,
       });
       this.killWorkers();
       return;
     }
-    this.logger.info(`Received ${signal}; shutting down ${this.liveWorkers()} workers`, {
-      event: "shutdown",
-      signal,
-    });
+    this.logger.lifecycle(
+      "info",
+      `Received ${signal}; shutting down ${this.liveWorkers()} workers`,
+      {
+        event: "shutdown",
+        signal,
+      },
+    );
     // Before the workers' "Draining" lines, which their drain message will cause.
     this.logger.flush();
     this.beginStopping();
@@ -138,8 +142,9 @@ export class ClusterSupervisor {
     worker.on("error", () => {});
     whenGone(worker, (code, signal) => this.onGone(slot, describeExit(code, signal)));
     const fields = { event: restarted ? "worker-restarted" : "worker-started", ...this.ids(slot) };
-    if (restarted) this.logger.warn(`Restarted worker ${slot.id} (pid ${slot.pid})`, fields);
-    else this.logger.info(`Started worker ${slot.id} (pid ${slot.pid})`, fields);
+    if (restarted)
+      this.logger.lifecycle("warn", `Restarted worker ${slot.id} (pid ${slot.pid})`, fields);
+    else this.logger.lifecycle("info", `Started worker ${slot.id} (pid ${slot.pid})`, fields);
   }
 
   /**
@@ -304,7 +309,7 @@ export class ClusterSupervisor {
         restarts: this.restarts,
       },
     );
-    this.logger.info("Server stopped", { event: "stopped" });
+    this.logger.lifecycle("info", "Server stopped", { event: "stopped" });
     this.logger.flush();
     settle.resolve();
   }

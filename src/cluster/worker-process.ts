@@ -47,8 +47,13 @@ class ClusterWorker {
     });
     void server.close().then(() => {
       logger.lifecycle("info", "Worker stopped", { event: "stopped" });
-      logger.flush();
-      sendToPrimary({ type: "stats", metrics: server.counters.snapshot() }, () => process.exit(0));
+      void logger
+        .close()
+        .then(() =>
+          sendToPrimary({ type: "stats", metrics: server.counters.snapshot() }, () =>
+            process.exit(0),
+          ),
+        );
     });
   }
 

@@ -23,7 +23,14 @@ export class JsonSink implements LogSink {
     if (context?.worker !== undefined) base.worker = context.worker;
     const stream = { write: (line: string) => destination.write(line, this.essential) };
     // The Logger decides what is written (lifecycle lines pass at every level), so pino passes everything.
-    this.pino = pino({ level: level === "silent" ? "silent" : "trace", base, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+    this.pino = pino(
+      {
+        level: level === "silent" ? "silent" : "trace",
+        base,
+        timestamp: pino.stdTimeFunctions.isoTime,
+      },
+      stream,
+    );
     // The logging layer's own lines, in pino's shape (pino cannot be re-entered from a write).
     destination.formatNotice = (msg, fields) =>
       `${JSON.stringify({ level: LEVEL_VALUES.warn, time: new Date().toISOString(), ...base, ...fields, msg })}\n`;

@@ -4,10 +4,33 @@ import { describe, it } from "node:test";
 import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
 import { TimeServerError } from "../../src/errors.js";
 
-function config(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig {
+/** The seed's options of the config: the later protocols and policies have tests of their own. */
+function config(argv: string[], env: NodeJS.ProcessEnv = {}): Partial<ServerConfig> {
   const command = parseServerCommand(argv, env);
   assert.equal(command.kind, "run");
-  return (command as { config: ServerConfig }).config;
+  const full = (command as { config: ServerConfig }).config;
+  const {
+    host,
+    port,
+    timeZone,
+    logLevel,
+    logFormat,
+    maxConnections,
+    idleTimeout,
+    maxLine,
+    workers,
+  } = full;
+  return {
+    host,
+    port,
+    timeZone,
+    logLevel,
+    logFormat,
+    maxConnections,
+    idleTimeout,
+    maxLine,
+    workers,
+  };
 }
 
 function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {

@@ -99,9 +99,9 @@ describe("Logger", () => {
     );
   });
 
-  it("marks lifecycle lines essential, at their level, and passes nothing below the level", () => {
+  it("marks lifecycle lines essential and writes them at every level but silent", () => {
     const seen: string[] = [];
-    const logger = new Logger("info", {
+    const logger = new Logger("warn", {
       write: (level, message, _fields, essential) =>
         seen.push(`${level}:${message}:${essential === true}`),
       flush: () => {},
@@ -109,9 +109,9 @@ describe("Logger", () => {
       dropped: 7,
     });
     logger.lifecycle("info", "Listening on 127.0.0.1:1");
-    logger.lifecycle("debug", "not shown");
-    logger.info("ordinary");
-    assert.deepEqual(seen, ["info:Listening on 127.0.0.1:1:true", "info:ordinary:false"]);
+    logger.info("ordinary, below the level");
+    logger.warn("ordinary");
+    assert.deepEqual(seen, ["info:Listening on 127.0.0.1:1:true", "warn:ordinary:false"]);
     assert.equal(logger.droppedLines, 7);
   });
 

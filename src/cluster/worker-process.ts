@@ -70,7 +70,10 @@ class ClusterWorker {
       const server = new ServerRuntime(config, logger);
       this.server = server;
       await server.listen();
-      const address = server.line.address() as { address: string; port: number };
+      const address = (server.line ?? server.listeners[0])?.address() ?? {
+        address: config.host,
+        port: config.port,
+      };
       // The worker's own "Listening on" line reaches the log before the primary hears of it.
       logger.flush();
       sendToPrimary({ type: "listening", address: address.address, port: address.port });

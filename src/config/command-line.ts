@@ -21,6 +21,48 @@ export interface OptionSpec {
   description: string;
   /** Default, as shown in --help. */
   defaultText?: string;
+  /** May be given several times; the values are joined with commas, as a variable would list them. */
+  multiple?: boolean;
+}
+
+/**
+ * An option declared once: its flag, variable and help (the OptionSpec), the
+ * config field it fills, its default and the parser that checks its value.
+ */
+export interface ConfigOption<C> extends OptionSpec {
+  key: keyof C;
+  default: unknown;
+  parse: (source: string, raw: string) => unknown;
+}
+
+export function option<C, K extends keyof C>(
+  key: K,
+  spec: OptionSpec & { default: C[K]; parse: (source: string, raw: string) => C[K] },
+): ConfigOption<C> {
+  const defaultText =
+    spec.defaultText ?? (spec.default === undefined ? undefined : String(spec.default));
+  return { ...spec, key, defaultText };
+}
+
+/** A flag that is on when given (or when its variable is 1/true/yes/on). */
+export function parseSwitch(source: string, raw: string): boolean {
+  if (raw === "") return true;
+  const value = raw.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  throw new TimeServerError(
+    "TS_ERR_CONFIG",
+    `invalid ${source} ${JSON.stringify(raw)}: must be 1, true, yes, on, 0, false, no or off`,
+  );
+}
+
+/** Every declared option's value: given, or its default. */
+export function readOptions<C>(parsed: ParsedCommandLine, options: readonly ConfigOption<C>[]): C {
+  const config: Partial<Record<keyof C, unknown>> = {};
+  for (const spec of options) {
+    config[spec.key] = optionValue(parsed, spec.name, spec.default, spec.parse);
+  }
+  return config as C;
 }
 
 /** What a program's command line asks for: a run with its config, or just help or the version. */
@@ -59,11 +101,13 @@ export function parseCommandLine(
   env: NodeJS.ProcessEnv,
   options: { allowPositionals?: boolean } = {},
 ): ParsedCommandLine {
-  const config: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  const config: Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }> =
+    {};
   for (const spec of specs) {
     config[spec.name] = {
       type: spec.type ?? "string",
       ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
     };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -80,8 +124,8 @@ export function parseCommandLine(
   const values = new Map<string, string | true>();
   const sources = new Map<string, string>();
   for (const spec of specs) {
-    const given = parsed.values[spec.name];
-    if (Array.isArray(given)) continue;
+    const raw = parsed.values[spec.name];
+    const given = Array.isArray(raw) ? (raw.length > 0 ? raw.join(",") : undefined) : raw;
     if (given !== undefined && given !== false) {
       values.set(spec.name, given);
       sources.set(spec.name, `--${spec.name}`);

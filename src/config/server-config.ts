@@ -1,20 +1,25 @@
 /**
  * Everything `timeserver` can be told, from flags or environment variables,
- * validated into one typed object before anything starts.
+ * validated into one typed object before anything starts. Each option is
+ * declared once below: flag, variable, default, parser and help text.
  */
 
 import { availableParallelism } from "node:os";
 import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
-import { DEFAULTS } from "../server/time-server.js";
+import { type Cidr, parseCidrList } from "../policy/cidr.js";
+import { DEFAULTS, LIMITS } from "../server/time-server.js";
 import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import {
+  type ConfigOption,
   formatHelp,
   type OptionSpec,
-  optionValue,
+  option,
   type ProgramCommand,
   parseCommandLine,
+  parseSwitch,
+  readOptions,
   STANDARD_OPTIONS,
   standardCommand,
 } from "./command-line.js";
@@ -41,156 +46,28 @@ export interface ServerConfig {
   ntpPort: number | undefined;
   /** The stratum SNTP replies claim, 1–15. */
   ntpStratum: number;
+  /** Access rules, as CIDR text (kept as text so the config crosses IPC to workers). */
+  allow: string[];
+  deny: string[];
+  /** Concurrent TCP connections per client address; 0 = no limit. */
+  maxConnectionsPerIp: number;
+  /** Requests per second per client address; 0 = no limit. */
+  rateLimit: number;
+  /** Requests a client address may make at once; 0 = the rate. */
+  rateBurst: number;
+  /** Require a PROXY protocol header on the line protocol's listeners. */
+  proxyProtocol: boolean;
+  trustedProxies: string[];
+  /** The line protocol over TLS; undefined = off. */
+  tlsPort: number | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Prometheus /metrics, /healthz and /readyz over HTTP; undefined = off. */
+  metricsPort: number | undefined;
+  metricsHost: string;
 }
 
 export type ServerCommand = ProgramCommand<ServerConfig>;
-
-export const SERVER_OPTIONS: readonly OptionSpec[] = [
-  {
-    name: "host",
-    env: "TIMESERVER_HOST",
-    value: "<addr>",
-    description: "address to listen on; :: for IPv6",
-    defaultText: DEFAULTS.host,
-  },
-  {
-    name: "port",
-    short: "p",
-    env: "TIMESERVER_PORT",
-    value: "<port>",
-    description: "TCP port; 0 picks a free one",
-    defaultText: String(DEFAULTS.port),
-  },
-  {
-    name: "tz",
-    env: "TIMESERVER_TZ",
-    value: "<zone>",
-    description: "IANA time zone for replies, e.g. Asia/Jakarta",
-    defaultText: "the system zone (honours TZ)",
-  },
-  {
-    name: "log-level",
-    env: "TIMESERVER_LOG_LEVEL",
-    value: "<level>",
-    description: LOG_LEVELS.join(", "),
-    defaultText: "info",
-  },
-  {
-    name: "log-format",
-    env: "TIMESERVER_LOG_FORMAT",
-    value: "<format>",
-    description: "text or json (pino)",
-    defaultText: "text",
-  },
-  {
-    name: "max-connections",
-    env: "TIMESERVER_MAX_CONNECTIONS",
-    value: "<n>",
-    description: "connections served at once, per worker; more are closed on accept",
-    defaultText: String(DEFAULTS.maxConnections),
-  },
-  {
-    name: "idle-timeout",
-    env: "TIMESERVER_IDLE_TIMEOUT",
-    value: "<seconds>",
-    description: "disconnect a client silent this long; 0 = never",
-    defaultText: String(DEFAULTS.idleTimeout),
-  },
-  {
-    name: "max-line",
-    env: "TIMESERVER_MAX_LINE",
-    value: "<bytes>",
-    description: "longest request line; longer ones close the connection",
-    defaultText: String(DEFAULTS.maxLine),
-  },
-  {
-    name: "workers",
-    env: "TIMESERVER_WORKERS",
-    value: "<n|auto>",
-    description: "server processes sharing the port; auto = one per CPU",
-    defaultText: "1",
-  },
-  {
-    name: "daytime-port",
-    env: "TIMESERVER_DAYTIME_PORT",
-    value: "<port>",
-    description: "serve RFC 867 daytime on this TCP and UDP port (standard: 13)",
-    defaultText: "off",
-  },
-  {
-    name: "rfc868-port",
-    env: "TIMESERVER_RFC868_PORT",
-    value: "<port>",
-    description: "serve RFC 868 time on this TCP and UDP port (standard: 37)",
-    defaultText: "off",
-  },
-  {
-    name: "ntp-port",
-    env: "TIMESERVER_NTP_PORT",
-    value: "<port>",
-    description: "serve SNTPv4 on this UDP port (standard: 123)",
-    defaultText: "off",
-  },
-  {
-    name: "ntp-stratum",
-    env: "TIMESERVER_NTP_STRATUM",
-    value: "<1-15>",
-    description: "the stratum SNTP replies claim (rdate -n refuses 15)",
-    defaultText: String(DEFAULT_NTP_STRATUM),
-  },
-  ...STANDARD_OPTIONS,
-];
-
-const USAGE = "timeserver [options]";
-const SUMMARY =
-  "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.\n" +
-  "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.";
-
-export function serverHelp(): string {
-  return formatHelp(
-    USAGE,
-    SUMMARY,
-    SERVER_OPTIONS,
-    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully.\n" +
-      "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr\n" +
-      "makes the primary accept them and hand them to the workers in turn.",
-  );
-}
-
-export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {
-  const parsed = parseCommandLine(SERVER_OPTIONS, argv, env);
-  const standard = standardCommand(parsed, serverHelp);
-  if (standard !== undefined) return standard;
-
-  const config: ServerConfig = {
-    host: optionValue(parsed, "host", DEFAULTS.host, parseHost),
-    port: optionValue(parsed, "port", DEFAULTS.port, (source, raw) => parsePort(source, raw)),
-    timeZone: optionValue<string | undefined>(parsed, "tz", undefined, parseTimeZone),
-    logLevel: optionValue(parsed, "log-level", "info", (source, raw) =>
-      parseChoice(source, raw, LOG_LEVELS),
-    ),
-    logFormat: optionValue(parsed, "log-format", "text", (source, raw) =>
-      parseChoice(source, raw, LOG_FORMATS),
-    ),
-    maxConnections: optionValue(parsed, "max-connections", DEFAULTS.maxConnections, (source, raw) =>
-      parseInteger(source, raw, 1, 1_000_000),
-    ),
-    idleTimeout: optionValue(parsed, "idle-timeout", DEFAULTS.idleTimeout, (source, raw) =>
-      parseInteger(source, raw, 0, 2_000_000),
-    ),
-    maxLine: optionValue(parsed, "max-line", DEFAULTS.maxLine, (source, raw) =>
-      parseInteger(source, raw, 5, 1024 * 1024),
-    ),
-    workers: optionValue(parsed, "workers", 1, parseWorkers),
-    daytimePort: optionValue<number | undefined>(parsed, "daytime-port", undefined, parsePort),
-    rfc868Port: optionValue<number | undefined>(parsed, "rfc868-port", undefined, parsePort),
-    ntpPort: optionValue<number | undefined>(parsed, "ntp-port", undefined, parsePort),
-    ntpStratum: optionValue(parsed, "ntp-stratum", DEFAULT_NTP_STRATUM, (source, raw) =>
-      parseInteger(source, raw, 1, 15),
-    ),
-  };
-  return { kind: "run", config };
-}
 
 /** More processes than this only costs memory: each one is a whole Node runtime. */
 const MAX_WORKERS = 256;
@@ -210,4 +87,287 @@ function parseTimeZone(source: string, raw: string): string {
   if (!isKnownTimeZone(zone))
     throw configError(source, raw, "not a known time zone (use an IANA name such as Asia/Jakarta)");
   return zone;
+}
+
+/** A comma-separated list of CIDRs or addresses, each checked; kept as canonical text. */
+function parseCidrs(source: string, raw: string): string[] {
+  return parseCidrList(source, raw).map((cidr: Cidr) => cidr.toString());
+}
+
+function parseRate(source: string, raw: string): number {
+  const trimmed = raw.trim();
+  const value = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!(value >= 0 && value <= 1_000_000)) {
+    throw configError(source, raw, "must be a number of requests per second from 0 to 1000000");
+  }
+  return value;
+}
+
+const optionalPort = (source: string, raw: string): number | undefined => parsePort(source, raw);
+
+export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
+  option<ServerConfig, "host">("host", {
+    name: "host",
+    env: "TIMESERVER_HOST",
+    value: "<addr>",
+    description: "address every listener binds; :: for IPv6",
+    default: DEFAULTS.host,
+    parse: parseHost,
+  }),
+  option<ServerConfig, "port">("port", {
+    name: "port",
+    short: "p",
+    env: "TIMESERVER_PORT",
+    value: "<port>",
+    description: "TCP port of the line protocol, 0-65535; 0 picks a free one",
+    default: DEFAULTS.port,
+    parse: (source, raw) => parsePort(source, raw),
+  }),
+  option<ServerConfig, "timeZone">("timeZone", {
+    name: "tz",
+    env: "TIMESERVER_TZ",
+    value: "<zone>",
+    description: "IANA time zone for replies, e.g. Asia/Jakarta",
+    defaultText: "the system zone (honours TZ)",
+    default: undefined,
+    parse: parseTimeZone,
+  }),
+  option<ServerConfig, "logLevel">("logLevel", {
+    name: "log-level",
+    env: "TIMESERVER_LOG_LEVEL",
+    value: "<level>",
+    description: LOG_LEVELS.join(", "),
+    default: "info",
+    parse: (source, raw) => parseChoice(source, raw, LOG_LEVELS),
+  }),
+  option<ServerConfig, "logFormat">("logFormat", {
+    name: "log-format",
+    env: "TIMESERVER_LOG_FORMAT",
+    value: "<format>",
+    description: "text or json (pino)",
+    default: "text",
+    parse: (source, raw) => parseChoice(source, raw, LOG_FORMATS),
+  }),
+  option<ServerConfig, "maxConnections">("maxConnections", {
+    name: "max-connections",
+    env: "TIMESERVER_MAX_CONNECTIONS",
+    value: "<n>",
+    description: `TCP connections served at once per listener and worker, 1-${LIMITS.maxConnections}; more are closed on accept`,
+    default: DEFAULTS.maxConnections,
+    parse: (source, raw) => parseInteger(source, raw, 1, LIMITS.maxConnections),
+  }),
+  option<ServerConfig, "idleTimeout">("idleTimeout", {
+    name: "idle-timeout",
+    env: "TIMESERVER_IDLE_TIMEOUT",
+    value: "<seconds>",
+    description: `disconnect a client silent this long, 0-${LIMITS.idleTimeout}; 0 = never`,
+    default: DEFAULTS.idleTimeout,
+    parse: (source, raw) => parseInteger(source, raw, 0, LIMITS.idleTimeout),
+  }),
+  option<ServerConfig, "maxLine">("maxLine", {
+    name: "max-line",
+    env: "TIMESERVER_MAX_LINE",
+    value: "<bytes>",
+    description: `longest request line, 5-${LIMITS.maxLine}; longer ones close the connection`,
+    default: DEFAULTS.maxLine,
+    parse: (source, raw) => parseInteger(source, raw, 5, LIMITS.maxLine),
+  }),
+  option<ServerConfig, "workers">("workers", {
+    name: "workers",
+    env: "TIMESERVER_WORKERS",
+    value: "<n|auto>",
+    description: `server processes sharing the ports, 1-${MAX_WORKERS}; auto = one per CPU`,
+    default: 1,
+    parse: parseWorkers,
+  }),
+  option<ServerConfig, "daytimePort">("daytimePort", {
+    name: "daytime-port",
+    env: "TIMESERVER_DAYTIME_PORT",
+    value: "<port>",
+    description: "serve RFC 867 daytime on this TCP and UDP port (standard: 13)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "rfc868Port">("rfc868Port", {
+    name: "rfc868-port",
+    env: "TIMESERVER_RFC868_PORT",
+    value: "<port>",
+    description: "serve RFC 868 time on this TCP and UDP port (standard: 37)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "ntpPort">("ntpPort", {
+    name: "ntp-port",
+    env: "TIMESERVER_NTP_PORT",
+    value: "<port>",
+    description: "serve SNTPv4 on this UDP port (standard: 123)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "ntpStratum">("ntpStratum", {
+    name: "ntp-stratum",
+    env: "TIMESERVER_NTP_STRATUM",
+    value: "<1-15>",
+    description: "the stratum SNTP replies claim (rdate -n refuses 15)",
+    default: DEFAULT_NTP_STRATUM,
+    parse: (source, raw) => parseInteger(source, raw, 1, 15),
+  }),
+  option<ServerConfig, "allow">("allow", {
+    name: "allow",
+    env: "TIMESERVER_ALLOW",
+    value: "<cidr,...>",
+    multiple: true,
+    description: "serve only these addresses (with any allow rule, the rest is denied); repeatable",
+    defaultText: "everyone",
+    default: [],
+    parse: parseCidrs,
+  }),
+  option<ServerConfig, "deny">("deny", {
+    name: "deny",
+    env: "TIMESERVER_DENY",
+    value: "<cidr,...>",
+    multiple: true,
+    description:
+      "refuse these addresses; the longest matching prefix wins, deny on a tie; repeatable",
+    defaultText: "no one",
+    default: [],
+    parse: parseCidrs,
+  }),
+  option<ServerConfig, "maxConnectionsPerIp">("maxConnectionsPerIp", {
+    name: "max-connections-per-ip",
+    env: "TIMESERVER_MAX_CONNECTIONS_PER_IP",
+    value: "<n>",
+    description: "TCP connections one address may hold at once, 0-1000000; 0 = no limit",
+    default: 0,
+    parse: (source, raw) => parseInteger(source, raw, 0, 1_000_000),
+  }),
+  option<ServerConfig, "rateLimit">("rateLimit", {
+    name: "rate-limit",
+    env: "TIMESERVER_RATE_LIMIT",
+    value: "<per-second>",
+    description: "requests per second per address over every protocol; 0 = no limit",
+    default: 0,
+    parse: parseRate,
+  }),
+  option<ServerConfig, "rateBurst">("rateBurst", {
+    name: "rate-burst",
+    env: "TIMESERVER_RATE_BURST",
+    value: "<n>",
+    description: "requests one address may make at once before the rate applies",
+    defaultText: "the rate",
+    default: 0,
+    parse: (source, raw) => parseInteger(source, raw, 1, 1_000_000),
+  }),
+  option<ServerConfig, "proxyProtocol">("proxyProtocol", {
+    name: "proxy-protocol",
+    type: "boolean",
+    env: "TIMESERVER_PROXY_PROTOCOL",
+    description:
+      "require a PROXY protocol v1/v2 header on the line protocol's port (behind HAProxy)",
+    defaultText: "off",
+    default: false,
+    parse: parseSwitch,
+  }),
+  option<ServerConfig, "trustedProxies">("trustedProxies", {
+    name: "trusted-proxies",
+    env: "TIMESERVER_TRUSTED_PROXIES",
+    value: "<cidr,...>",
+    multiple: true,
+    description: "addresses a PROXY header is accepted from",
+    default: ["127.0.0.0/8", "::1"],
+    defaultText: "127.0.0.0/8,::1",
+    parse: parseCidrs,
+  }),
+  option<ServerConfig, "tlsPort">("tlsPort", {
+    name: "tls-port",
+    env: "TIMESERVER_TLS_PORT",
+    value: "<port>",
+    description:
+      "serve the line protocol over TLS 1.2+ on this TCP port (needs --tls-cert, --tls-key)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "tlsCert">("tlsCert", {
+    name: "tls-cert",
+    env: "TIMESERVER_TLS_CERT",
+    value: "<pem>",
+    description: "certificate chain (PEM) for --tls-port; re-read on SIGHUP",
+    default: undefined,
+    parse: (_source, raw) => raw,
+  }),
+  option<ServerConfig, "tlsKey">("tlsKey", {
+    name: "tls-key",
+    env: "TIMESERVER_TLS_KEY",
+    value: "<pem>",
+    description: "private key (PEM) for --tls-port; re-read on SIGHUP",
+    default: undefined,
+    parse: (_source, raw) => raw,
+  }),
+  option<ServerConfig, "metricsPort">("metricsPort", {
+    name: "metrics-port",
+    env: "TIMESERVER_METRICS_PORT",
+    value: "<port>",
+    description: "serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "metricsHost">("metricsHost", {
+    name: "metrics-host",
+    env: "TIMESERVER_METRICS_HOST",
+    value: "<addr>",
+    description: "address the metrics endpoint binds",
+    default: "127.0.0.1",
+    parse: parseHost,
+  }),
+];
+
+export const SERVER_OPTIONS: readonly OptionSpec[] = [
+  ...SERVER_CONFIG_OPTIONS,
+  ...STANDARD_OPTIONS,
+];
+
+const USAGE = "timeserver [options]";
+const SUMMARY =
+  "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.\n" +
+  "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.";
+
+export function serverHelp(): string {
+  return formatHelp(
+    USAGE,
+    SUMMARY,
+    SERVER_OPTIONS,
+    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully;\n" +
+      "SIGHUP re-reads the TLS certificate and key.\n" +
+      "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr\n" +
+      "makes the primary accept them and hand them to the workers in turn.",
+  );
+}
+
+export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {
+  const parsed = parseCommandLine(SERVER_OPTIONS, argv, env);
+  const standard = standardCommand(parsed, serverHelp);
+  if (standard !== undefined) return standard;
+  const config = readOptions(parsed, SERVER_CONFIG_OPTIONS);
+  checkCombinations(config);
+  return { kind: "run", config };
+}
+
+/** Options that only make sense together. */
+function checkCombinations(config: ServerConfig): void {
+  const tls = [config.tlsPort, config.tlsCert, config.tlsKey];
+  if (tls.some((value) => value !== undefined) && tls.some((value) => value === undefined)) {
+    throw configError(
+      "--tls-port",
+      String(config.tlsPort ?? ""),
+      "--tls-port, --tls-cert and --tls-key go together",
+    );
+  }
+  if (config.rateBurst !== 0 && config.rateLimit === 0) {
+    throw configError("--rate-burst", String(config.rateBurst), "needs --rate-limit");
+  }
 }

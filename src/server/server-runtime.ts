@@ -6,64 +6,97 @@
  */
 
 import type { AddressInfo } from "node:net";
-import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
+import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import type { ServerConfig } from "../config/server-config.js";
+import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
+import { AccessList } from "../policy/access-list.js";
+import { AdmissionPolicy } from "../policy/admission-policy.js";
+import { Cidr } from "../policy/cidr.js";
 import { createDaytimeService } from "../services/daytime-service.js";
 import type { GreetingService } from "../services/greeting-service.js";
+import { LineService } from "../services/line-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
-import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { TcpListener } from "../transport/tcp-listener.js";
+import { TlsContext } from "../transport/tls-context.js";
 import { TurnBudget } from "../transport/turn-budget.js";
 import { UdpListener } from "../transport/udp-listener.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
-import { createTimeServer, DEFAULTS } from "./time-server.js";
+import { DEFAULTS } from "./time-server.js";
 
 export interface Listener {
+  readonly name?: string;
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
+  address(): AddressInfo | null;
 }
+
+export interface RuntimeOptions {
+  clock?: Clock;
+  /** Sockets systemd handed over: each replaces the listener of its name and transport. */
+  inherited?: readonly InheritedSocket[];
+}
+
+const POLICY_SWEEP_MS = 1000;
 
 export class ServerRuntime {
   readonly counters = new CounterRegistry();
   readonly listeners: Listener[] = [];
-  /** The line protocol's listener (the one the seed had). */
-  readonly line: TcpListener;
+  readonly clock: Clock;
+  readonly admission: AdmissionPolicy;
+  /** The line protocol's plain TCP listener, unless it is off (inherited TLS only). */
+  readonly line: TcpListener | undefined;
+  private readonly budget: TurnBudget;
+  private readonly tls: TlsContext | undefined;
+  private lineService: LineService | undefined;
+  private readonly greetings = new Map<ServiceName, GreetingService>();
+  private sweepTimer: Timer | undefined;
   private state: "new" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
     readonly config: ServerConfig,
     readonly logger: Logger,
-    readonly clock: Clock = SYSTEM_CLOCK,
+    options: RuntimeOptions = {},
   ) {
-    const budget = new TurnBudget(clock);
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.budget = new TurnBudget(this.clock);
+    this.admission = new AdmissionPolicy({
+      access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
+      maxConnectionsPerIp: config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
+      rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
+      rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
+      clock: this.clock,
+      counters: this.counters,
+    });
+    const inherited = options.inherited ?? [];
+    const tlsWanted =
+      config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
+    if (tlsWanted) {
+      if (config.tlsCert === undefined || config.tlsKey === undefined) {
+        throw new TimeServerError(
+          "TS_ERR_CONFIG",
+          "--tls-cert and --tls-key are needed for the TLS listener",
+        );
+      }
+      this.tls = new TlsContext(config.tlsCert, config.tlsKey);
+    }
     let line: TcpListener | undefined;
     for (const row of SERVICE_TABLE) {
+      const socket = inherited.find(
+        (each) =>
+          each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
+      );
       const port = row.port(config);
-      if (port === undefined) continue;
-      const listener = this.build(row, port, budget);
+      // An inherited socket replaces the listener; one never binds what it inherited.
+      if (socket === undefined && port === undefined) continue;
+      const listener = this.build(row, port ?? 0, socket?.fd);
       if (row.service === "line") line = listener as TcpListener;
       this.listeners.push(listener);
     }
-    this.line = line as TcpListener;
-  }
-
-  /** Daytime and RFC 868 serve TCP and UDP from one service (one reply cache, one set of counters). */
-  private readonly greetings = new Map<ServiceName, GreetingService>();
-
-  private greeting(name: "daytime" | "rfc868"): GreetingService {
-    let service = this.greetings.get(name);
-    if (service === undefined) {
-      const options = { logger: this.logger, clock: this.clock, counters: this.counters };
-      service =
-        name === "daytime"
-          ? createDaytimeService(this.config.timeZone, options)
-          : createRfc868Service(options);
-      this.greetings.set(name, service);
-    }
-    return service;
+    this.line = line;
   }
 
   /** True while new work is accepted: what /readyz reports. */
@@ -80,39 +113,119 @@ export class ServerRuntime {
       this.state = "stopped";
       throw (failed as PromiseRejectedResult).reason;
     }
+    this.sweepTimer = this.clock.every(POLICY_SWEEP_MS, () => this.admission.sweep());
     this.state = "serving";
   }
 
   /** Stop accepting everywhere, let connections finish, close. */
   async close(): Promise<void> {
     this.state = "draining";
+    this.sweepTimer?.cancel();
     await Promise.all(this.listeners.map((listener) => listener.close()));
     this.state = "stopped";
   }
 
-  private build(row: ServiceRow, port: number, budget: TurnBudget): Listener {
+  /**
+   * SIGHUP: re-read what can change without a restart (the TLS certificate
+   * and key). A bad file is a warning, and the old certificate stays in use.
+   */
+  reload(): void {
+    if (this.tls === undefined) {
+      this.logger.lifecycle("info", "Received SIGHUP; nothing to reload", { event: "reload" });
+      return;
+    }
+    try {
+      this.tls.reload();
+      this.logger.lifecycle(
+        "info",
+        `Received SIGHUP; reloaded the TLS certificate ${this.tls.certFile}`,
+        {
+          event: "reload",
+        },
+      );
+    } catch (error) {
+      this.logger.lifecycle(
+        "warn",
+        `Received SIGHUP; kept the old TLS certificate: ${error instanceof Error ? error.message : String(error)}`,
+        { event: "reload-failed" },
+      );
+    }
+  }
+
+  private line$(): LineService {
+    if (this.lineService === undefined) {
+      this.lineService = new LineService({
+        maxLine: this.config.maxLine,
+        timeZone: this.config.timeZone,
+        logger: this.logger,
+        clock: this.clock,
+        counters: this.counters,
+        budget: this.budget,
+        admission: this.admission,
+      });
+    }
+    return this.lineService;
+  }
+
+  /** Daytime and RFC 868 serve TCP and UDP from one service (one reply cache, one set of counters). */
+  private greeting(name: "daytime" | "rfc868"): GreetingService {
+    let service = this.greetings.get(name);
+    if (service === undefined) {
+      const options = {
+        logger: this.logger,
+        clock: this.clock,
+        counters: this.counters,
+        admission: this.admission,
+      };
+      service =
+        name === "daytime"
+          ? createDaytimeService(this.config.timeZone, options)
+          : createRfc868Service(options);
+      this.greetings.set(name, service);
+    }
+    return service;
+  }
+
+  private build(row: ServiceRow, port: number, fd: number | undefined): Listener {
     const config = this.config;
-    const admission: Admission = LIMIT_ONLY;
     const common = {
       host: config.host,
       port,
+      fd,
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,
-      admission,
+      admission: this.admission,
+    };
+    const tcp = {
+      ...common,
+      maxConnections: config.maxConnections,
+      idleTimeoutMs: config.idleTimeout * 1000,
+      closeGraceMs: DEFAULTS.closeGrace,
     };
     switch (row.service) {
+      case "line": {
+        const trusted = new AccessList(config.trustedProxies.map(Cidr.parse));
+        return new TcpListener({
+          ...tcp,
+          service: this.line$(),
+          proxyProtocol: config.proxyProtocol
+            ? { trusted: (address) => !trusted.isEmpty && trusted.check(address) === "allow" }
+            : undefined,
+        });
+      }
+      case "tls":
+        return new TcpListener({
+          ...tcp,
+          name: "tls",
+          service: this.line$(),
+          wrap: (this.tls as TlsContext).wrap,
+        });
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
         if (row.transport === "udp") return new UdpListener({ ...common, service });
-        return new TcpListener({
-          ...common,
-          service,
-          maxConnections: config.maxConnections,
-          idleTimeoutMs: config.idleTimeout * 1000,
-          closeGraceMs: DEFAULTS.closeGrace,
-        });
+        return new TcpListener({ ...tcp, service });
       }
       case "ntp":
         return new UdpListener({
@@ -123,21 +236,6 @@ export class ServerRuntime {
             clock: this.clock,
             counters: this.counters,
           }),
-        });
-      case "line":
-        return createTimeServer({
-          host: config.host,
-          port,
-          timeZone: config.timeZone,
-          maxConnections: config.maxConnections,
-          idleTimeout: config.idleTimeout,
-          maxLine: config.maxLine,
-          closeGrace: DEFAULTS.closeGrace,
-          logger: this.logger,
-          clock: this.clock,
-          counters: this.counters,
-          admission,
-          budget,
         });
     }
   }

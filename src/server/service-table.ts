@@ -6,7 +6,7 @@
 
 import type { ServerConfig } from "../config/server-config.js";
 
-export type ServiceName = "line" | "daytime" | "rfc868" | "ntp";
+export type ServiceName = "line" | "tls" | "daytime" | "rfc868" | "ntp";
 export type Transport = "tcp" | "udp";
 
 export interface ServiceRow {
@@ -18,6 +18,7 @@ export interface ServiceRow {
 
 export const SERVICE_TABLE: readonly ServiceRow[] = [
   { service: "line", transport: "tcp", port: (config) => config.port },
+  { service: "tls", transport: "tcp", port: (config) => config.tlsPort },
   { service: "daytime", transport: "tcp", port: (config) => config.daytimePort },
   { service: "daytime", transport: "udp", port: (config) => config.daytimePort },
   { service: "rfc868", transport: "tcp", port: (config) => config.rfc868Port },

@@ -36,6 +36,8 @@ export interface TcpService {
 
 export interface TcpListenerOptions {
   service: TcpService;
+  /** The listener's name in logs and counters; default the service's (the TLS port says "tls"). */
+  name?: string;
   host: string;
   port: number;
   /** An inherited listening socket (systemd) to adopt instead of binding. */
@@ -90,6 +92,7 @@ type State = "new" | "starting" | "listening" | "closing" | "closed";
 
 export class TcpListener extends EventEmitter<TcpListenerEvents> implements ConnectionOwner {
   readonly service: TcpService;
+  readonly name: string;
   readonly host: string;
   readonly port: number;
   readonly logger: Logger;
@@ -117,6 +120,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   constructor(options: TcpListenerOptions) {
     super();
     this.service = options.service;
+    this.name = options.name ?? options.service.name;
     this.host = options.host;
     this.port = options.port;
     this.fd = options.fd;
@@ -130,7 +134,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.admission = options.admission ?? LIMIT_ONLY;
     this.proxyProtocol = options.proxyProtocol;
     this.wrap = options.wrap;
-    this.metrics = listenerMetrics(this.counters, this.service.name);
+    this.metrics = listenerMetrics(this.counters, this.name);
     this.throttle = new ThrottledLog(this.clock);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
       this.accept(socket),
@@ -197,7 +201,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
           `Listening on ${formatHostPort(address.address, address.port)}${this.label()}`,
           {
             event: "listening",
-            protocol: this.service.name,
+            protocol: this.name,
             address: address.address,
             port: address.port,
           },
@@ -438,7 +442,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     if (this.logger.infoOn) {
       this.logger.info(`Connection from ${connection.name}${this.label()}`, {
         event: "connection",
-        protocol: this.service.name,
+        protocol: this.name,
         remoteAddress: peer.address,
         remotePort: peer.port,
       });
@@ -502,7 +506,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   /** " (daytime)" for the standard protocols' listeners; nothing for the line protocol. */
   private label(): string {
-    return this.service.name === "line" ? "" : ` (${this.service.name})`;
+    return this.name === "line" ? "" : ` (${this.name})`;
   }
 }
 

@@ -21,7 +21,14 @@ export interface DrainMessage {
   type: "drain";
 }
 
-export type PrimaryMessage = StartMessage | DrainMessage;
+/** Primary → worker: send your counters now (a scrape of /metrics is waiting). */
+export interface ReportMessage {
+  type: "report";
+  /** Echoed in the answer, so a periodic report crossing the request is not taken for it. */
+  id: number;
+}
+
+export type PrimaryMessage = StartMessage | DrainMessage | ReportMessage;
 
 /**
  * Worker → primary, first thing: ready for orders. Node drops a message that
@@ -49,6 +56,8 @@ export interface StartFailedMessage {
 export interface StatsMessage {
   type: "stats";
   metrics: MetricsSnapshot;
+  /** The ReportMessage this answers; absent in periodic reports. */
+  id?: number;
 }
 
 export type WorkerMessage = HelloMessage | ListeningMessage | StartFailedMessage | StatsMessage;
@@ -60,6 +69,7 @@ function hasType(value: unknown): value is { type: unknown } {
 export function isPrimaryMessage(value: unknown): value is PrimaryMessage {
   if (!hasType(value)) return false;
   if (value.type === "drain") return true;
+  if (value.type === "report") return typeof (value as Partial<ReportMessage>).id === "number";
   if (value.type !== "start") return false;
   const start = value as Partial<StartMessage>;
   return (

@@ -6,6 +6,7 @@
 
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
+import { MetricsEndpoint } from "../metrics/http-endpoint.js";
 import { ClusterSupervisor } from "./supervisor.js";
 
 /**
@@ -14,14 +15,27 @@ import { ClusterSupervisor } from "./supervisor.js";
  */
 export async function runClusterPrimary(config: ServerConfig, logger: Logger): Promise<void> {
   const supervisor = new ClusterSupervisor(config, logger);
+  // The primary serves /metrics summed across the workers; workers never bind it.
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : new MetricsEndpoint({
+          host: config.metricsHost,
+          port: config.metricsPort,
+          logger,
+          snapshot: () => supervisor.freshTotals(),
+          ready: () => supervisor.ready,
+        });
   const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   try {
+    await metrics?.listen();
     await supervisor.run();
   } finally {
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
+    await metrics?.close();
     await logger.close();
   }
 }

@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
-import { totalOf } from "../metrics/counters.js";
+import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
 import { DEFAULTS } from "../server/time-server.js";
 import { CounterTotals } from "./counter-totals.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
 }
 
+/** How long a scrape waits for the workers' counters before using their latest reports. */
+const REPORT_TIMEOUT_MS = 1000;
 const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
 
 /** One worker position, 1..N; a replacement worker takes over the slot of the one that died. */
@@ -60,6 +62,8 @@ export class ClusterSupervisor {
   /** The port new workers ask node:cluster for; see portForNewWorker. */
   private sharedPort: number;
   private restarts = 0;
+  private readonly reportWaiters = new Map<number, { id: number; done: () => void }>();
+  private reportId = 0;
   private stopTimer: NodeJS.Timeout | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
@@ -127,6 +131,38 @@ export class ClusterSupervisor {
     this.beginStopping();
   }
 
+  /** Whether the cluster accepts new work: every worker started, and not stopping (/readyz). */
+  get ready(): boolean {
+    return this.state === "running";
+  }
+
+  /**
+   * The cluster's counters as of now: every serving worker is asked for its
+   * counters, and the totals are taken when all have answered (or after a
+   * second, with the latest reports of those that have not).
+   */
+  async freshTotals(): Promise<MetricsSnapshot> {
+    const asked = this.slots.filter((slot) => slot.ready && slot.worker !== undefined);
+    await Promise.all(
+      asked.map(
+        (slot) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, REPORT_TIMEOUT_MS);
+            const id = ++this.reportId;
+            this.reportWaiters.set(slot.id, {
+              id,
+              done: () => {
+                clearTimeout(timer);
+                resolve();
+              },
+            });
+            this.send(slot, { type: "report", id });
+          }),
+      ),
+    );
+    return this.counters.totals();
+  }
+
   private fork(slot: Slot): void {
     const restarted = slot.pid !== 0;
     slot.port = this.portForNewWorker();
@@ -174,9 +210,15 @@ export class ClusterSupervisor {
       case "start-failed":
         this.onStartFailed(slot, message.message);
         break;
-      case "stats":
+      case "stats": {
         this.counters.report(slot.id, message.metrics);
+        const waiting = this.reportWaiters.get(slot.id);
+        if (waiting !== undefined && waiting.id === message.id) {
+          this.reportWaiters.delete(slot.id);
+          waiting.done();
+        }
         break;
+      }
     }
   }
 

@@ -25,6 +25,7 @@ class ClusterWorker {
   onMessage(message: unknown): void {
     if (!isPrimaryMessage(message)) return;
     if (message.type === "start") void this.start(message);
+    else if (message.type === "report") this.reportStats(message.id);
     else this.drain();
   }
 
@@ -91,13 +92,18 @@ class ClusterWorker {
     if (this.drainRequested) this.drain();
   }
 
-  private reportStats(): void {
-    const metrics = (this.server as ServerRuntime).counters.snapshot();
-    // An unchanged snapshot means nothing to report.
+  private reportStats(askedId?: number): void {
+    const asked = askedId !== undefined;
+    if (this.server === undefined) {
+      if (asked) sendToPrimary({ type: "stats", metrics: [], id: askedId });
+      return;
+    }
+    const metrics = this.server.counters.snapshot();
+    // An unchanged snapshot means nothing to report, unless the primary asked.
     const text = JSON.stringify(metrics);
-    if (text === this.reported) return;
+    if (text === this.reported && !asked) return;
     this.reported = text;
-    sendToPrimary({ type: "stats", metrics });
+    sendToPrimary(asked ? { type: "stats", metrics, id: askedId } : { type: "stats", metrics });
   }
 }
 

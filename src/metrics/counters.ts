@@ -75,6 +75,11 @@ export class CounterRegistry {
     return this.series(name, help, "gauge", labels, () => new Gauge()) as Gauge;
   }
 
+  /** A counter kept elsewhere (the logger's dropped lines), read only when a snapshot is taken. */
+  counterFunction(name: string, help: string, labels: Labels, read: () => number): void {
+    this.series(name, help, "counter", labels, () => read);
+  }
+
   /** A gauge read only when a snapshot is taken (a queue length, a table size). */
   gaugeFunction(name: string, help: string, labels: Labels, read: () => number): void {
     this.series(name, help, "gauge", labels, () => read);

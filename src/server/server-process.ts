@@ -1,16 +1,50 @@
 /**
- * The body of a single-process `timeserver`: listen, then shut down
- * gracefully on SIGTERM or SIGINT. The handlers go in before listening, so a
- * signal that arrives while the server starts still gets a clean shutdown.
+ * The body of a single-process `timeserver`: listen (and serve metrics, when
+ * asked), then shut down gracefully on SIGTERM or SIGINT. The handlers go in
+ * before listening, so a signal that arrives while the server starts still
+ * gets a clean shutdown. From the first signal /readyz says 503, while the
+ * connections drain.
  */
 
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
+import { MetricsEndpoint } from "../metrics/http-endpoint.js";
+import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ServerRuntime } from "./server-runtime.js";
 
-export async function runServerProcess(config: ServerConfig, logger: Logger): Promise<void> {
-  const runtime = new ServerRuntime(config, logger);
-  const started = runtime.listen();
+export interface ServerProcessOptions {
+  inherited?: readonly InheritedSocket[];
+  /** Called with the runtime once it exists, to wire SIGHUP to `runtime.reload()`. */
+  onRuntime?: (runtime: ServerRuntime) => void;
+}
+
+export async function runServerProcess(
+  config: ServerConfig,
+  logger: Logger,
+  options: ServerProcessOptions = {},
+): Promise<void> {
+  const inherited = options.inherited ?? [];
+  const runtime = new ServerRuntime(config, logger, { inherited });
+  runtime.counters.counterFunction(
+    "timeserver_log_lines_dropped_total",
+    "Log lines dropped because the reader of the log fell behind or went away.",
+    {},
+    () => logger.droppedLines,
+  );
+  options.onRuntime?.(runtime);
+  const metricsSocket = inherited.find((socket) => socket.name === "metrics");
+  const metrics =
+    config.metricsPort === undefined && metricsSocket === undefined
+      ? undefined
+      : new MetricsEndpoint({
+          host: config.metricsHost,
+          port: config.metricsPort ?? 0,
+          fd: metricsSocket?.fd,
+          logger,
+          snapshot: () => runtime.counters.snapshot(),
+          ready: () => runtime.ready,
+        });
+  const started = Promise.all([runtime.listen(), metrics?.listen()]);
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -26,6 +60,7 @@ export async function runServerProcess(config: ServerConfig, logger: Logger): Pr
     logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
     started
       .then(() => runtime.close())
+      .then(() => metrics?.close())
       .then(() => {
         logger.lifecycle("info", "Server stopped", { event: "stopped" });
         return logger.close().then(() => process.exit(0));
@@ -40,6 +75,7 @@ export async function runServerProcess(config: ServerConfig, logger: Logger): Pr
   } catch (error) {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
+    await Promise.all([runtime.close(), metrics?.close()]);
     throw error;
   } finally {
     logger.flush();

@@ -18,6 +18,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
   host: string;
@@ -145,6 +146,7 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
     ),
     workers: optionValue(parsed, "workers", 1, parseWorkers),
   };
+  if (config.timeZone === undefined) checkSystemTimeZone(env);
   return { kind: "run", config };
 }
 

@@ -6,10 +6,13 @@
 import type { ProgramCommand } from "../config/command-line.js";
 import { TimeServerError } from "../errors.js";
 import { packageVersion } from "../version.js";
+import { exitQuietlyWhenClosed } from "./closed-output.js";
 
 /** Exit codes: 1 for runtime failures, 2 for bad usage (as most Unix tools). */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Ended by Ctrl-C: 128 + SIGINT, the status a shell gives a program that SIGINT killed. */
+export const EXIT_INTERRUPTED = 130;
 
 export function reportFailure(program: string, error: unknown): void {
   const message =
@@ -22,10 +25,12 @@ export function reportFailure(program: string, error: unknown): void {
 }
 
 export function runCli(program: string, main: () => Promise<void>): void {
-  process.on("uncaughtException", (error) => {
+  const fail = (error: unknown) => {
     reportFailure(program, error);
     process.exit();
-  });
+  };
+  process.on("uncaughtException", fail);
+  exitQuietlyWhenClosed(process.stdout, fail);
   main().catch((error: unknown) => reportFailure(program, error));
 }
 

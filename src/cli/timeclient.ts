@@ -3,14 +3,15 @@
  * `timeclient`: sends lines to a timeserver and prints the replies. Three ways
  * in: commands as arguments, lines piped on stdin, or a `>> ` prompt on a
  * terminal. All three end the same way: when the server closes the
- * connection, "Connection closed by server." and exit 0.
+ * connection, "Connection closed by server." and exit 0. Ctrl-C at the prompt
+ * is the user's interrupt, not a close by the server: a newline, exit 130.
  */
 
 import { createInterface } from "node:readline";
 import { LineConnection } from "../client/line-connection.js";
 import { parseClientCommand } from "../config/client-config.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
-import { runProgram } from "./run-cli.js";
+import { EXIT_INTERRUPTED, runProgram } from "./run-cli.js";
 
 const CLOSED_MESSAGE = "Connection closed by server.\n";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control bytes is the point
@@ -74,6 +75,15 @@ async function runPrompt(connection: LineConnection): Promise<void> {
     // The server closed while the user was typing (idle timeout, shutdown).
     if (atPrompt) process.stdout.write("\n");
     prompt.close();
+  });
+  // On a terminal readline turns Ctrl-C into this event instead of a signal;
+  // left alone it would end the input like Ctrl-D, and the server's close
+  // that follows would be reported as if the server had ended the session.
+  prompt.on("SIGINT", () => {
+    process.stdout.write("\n");
+    prompt.close();
+    connection.destroy();
+    process.exit(EXIT_INTERRUPTED);
   });
   const lines = (async function* () {
     atPrompt = true;

@@ -6,13 +6,21 @@
  */
 
 import cluster from "node:cluster";
+import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runClusterPrimary } from "../cluster/primary-process.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
 import { parseServerCommand } from "../config/server-config.js";
+import { workerCountWarning } from "../config/worker-count.js";
 import { createLogger } from "../logging/create-logger.js";
+import { SILENT_LOGGER } from "../logging/logger.js";
 import { runServerProcess } from "../server/server-process.js";
+import { installProcessSignals } from "./process-signals.js";
 import { runCli, runProgram } from "./run-cli.js";
+
+// First of all: until these listeners exist, SIGUSR1 opens Node's inspector
+// and SIGHUP kills the process. Logged once the logger exists.
+installProcessSignals(SILENT_LOGGER);
 
 // Keep V8's young generation at its initial size. A burst of thousands of
 // connects otherwise grows it to 32 MB that stays resident while those
@@ -27,7 +35,16 @@ if (cluster.isWorker) {
 } else {
   runProgram("timeserver", parseServerCommand, async (config) => {
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-    if (config.workers > 1) await runClusterPrimary(config, logger);
-    else await runServerProcess(config, logger);
+    installProcessSignals(logger);
+    if (config.workers > 1) {
+      const cores = availableParallelism();
+      const warning = workerCountWarning(config.workers, cores);
+      if (warning !== undefined) {
+        logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
+      }
+      await runClusterPrimary(config, logger);
+    } else {
+      await runServerProcess(config, logger);
+    }
   });
 }

@@ -24,6 +24,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
   host: string;
@@ -354,6 +355,7 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
   if (standard !== undefined) return standard;
   const config = readOptions(parsed, SERVER_CONFIG_OPTIONS);
   checkCombinations(config);
+  if (config.timeZone === undefined) checkSystemTimeZone(env);
   return { kind: "run", config };
 }
 

@@ -12,9 +12,11 @@ import { runClusterPrimary } from "../cluster/primary-process.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { workerCountWarning } from "../config/worker-count.js";
+import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
 import { runServerProcess } from "../server/server-process.js";
+import { inheritedSockets } from "../transport/inherited-sockets.js";
 import { installProcessSignals } from "./process-signals.js";
 import { runCli, runProgram } from "./run-cli.js";
 
@@ -34,6 +36,14 @@ if (cluster.isWorker) {
   runCli("timeserver", async () => runClusterWorker());
 } else {
   runProgram("timeserver", parseServerCommand, async (config) => {
+    // Sockets systemd handed over (socket activation); the variables are unset at once.
+    const inherited = inheritedSockets(process.env, process.pid);
+    if (inherited.length > 0 && config.workers > 1) {
+      throw new TimeServerError(
+        "TS_ERR_CONFIG",
+        "socket activation (LISTEN_FDS) serves from one process: use --workers 1, or bind the ports without systemd's sockets",
+      );
+    }
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     installProcessSignals(logger);
     if (config.workers > 1) {
@@ -42,9 +52,14 @@ if (cluster.isWorker) {
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
-      await runClusterPrimary(config, logger);
+      await runClusterPrimary(config, logger, (reload) =>
+        installProcessSignals(logger, { onHangup: reload }),
+      );
     } else {
-      await runServerProcess(config, logger);
+      await runServerProcess(config, logger, {
+        inherited,
+        onRuntime: (runtime) => installProcessSignals(logger, { onHangup: () => runtime.reload() }),
+      });
     }
   });
 }

@@ -42,12 +42,14 @@ class SystemClock implements Clock {
 
   nowNs(): bigint {
     const precise = this.preciseClock();
-    const mono = process.hrtime.bigint();
-    if (mono - this.lastCheckNs >= PRECISE_CHECK_INTERVAL_NS) {
-      this.lastCheckNs = mono;
-      precise.check();
+    const now = precise.nowNs();
+    // The time is read first: a check may spin up to a millisecond re-timing
+    // an edge, which must not delay a receive timestamp.
+    if (now - this.lastCheckNs >= PRECISE_CHECK_INTERVAL_NS) {
+      this.lastCheckNs = now;
+      if (precise.check() === "stepped") return precise.nowNs();
     }
-    return precise.nowNs();
+    return now;
   }
 
   precisionLog2(): number {
@@ -58,7 +60,7 @@ class SystemClock implements Clock {
   private preciseClock(): PreciseClock {
     if (this.precise === undefined) {
       this.precise = new PreciseClock();
-      this.lastCheckNs = process.hrtime.bigint();
+      this.lastCheckNs = this.precise.nowNs();
     }
     return this.precise;
   }

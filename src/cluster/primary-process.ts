@@ -13,8 +13,14 @@ import { ClusterSupervisor } from "./supervisor.js";
  * Run the cluster until a signal has stopped it; rejects with the workers'
  * error (one line for the user) if they could not start.
  */
-export async function runClusterPrimary(config: ServerConfig, logger: Logger): Promise<void> {
+export async function runClusterPrimary(
+  config: ServerConfig,
+  logger: Logger,
+  /** Called with what SIGHUP should do: tell every worker to reload. */
+  onReload?: (reload: () => void) => void,
+): Promise<void> {
   const supervisor = new ClusterSupervisor(config, logger);
+  onReload?.(() => supervisor.signalWorkers("SIGHUP"));
   // The primary serves /metrics summed across the workers; workers never bind it.
   const metrics =
     config.metricsPort === undefined

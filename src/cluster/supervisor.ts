@@ -131,6 +131,14 @@ export class ClusterSupervisor {
     this.beginStopping();
   }
 
+  /** Pass a signal on to every live worker (SIGHUP: reload the TLS certificate). */
+  signalWorkers(signal: NodeJS.Signals): void {
+    for (const slot of this.slots) {
+      // A worker still starting has no handler yet (the signal would kill it) and loads the files anyway.
+      if (slot.listening && slot.worker !== undefined && !slot.worker.isDead()) slot.worker.process.kill(signal);
+    }
+  }
+
   /** Whether the cluster accepts new work: every worker started, and not stopping (/readyz). */
   get ready(): boolean {
     return this.state === "running";

@@ -5,6 +5,7 @@
  * now and then, and drains when told to (or on its own SIGTERM).
  */
 
+import { installProcessSignals } from "../cli/process-signals.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
@@ -70,6 +71,7 @@ class ClusterWorker {
     try {
       const server = new ServerRuntime(config, logger);
       this.server = server;
+      installProcessSignals(logger, { onHangup: () => server.reload() });
       await server.listen();
       const address = (server.line ?? server.listeners[0])?.address() ?? {
         address: config.host,

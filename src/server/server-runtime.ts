@@ -131,14 +131,14 @@ export class ServerRuntime {
    */
   reload(): void {
     if (this.tls === undefined) {
-      this.logger.lifecycle("info", "Received SIGHUP; nothing to reload", { event: "reload" });
+      this.logger.lifecycle("info", "Nothing to reload (no TLS listener)", { event: "reload" });
       return;
     }
     try {
       this.tls.reload();
       this.logger.lifecycle(
         "info",
-        `Received SIGHUP; reloaded the TLS certificate ${this.tls.certFile}`,
+        `Reloaded the TLS certificate ${this.tls.certFile} and key ${this.tls.keyFile}`,
         {
           event: "reload",
         },
@@ -146,7 +146,7 @@ export class ServerRuntime {
     } catch (error) {
       this.logger.lifecycle(
         "warn",
-        `Received SIGHUP; kept the old TLS certificate: ${error instanceof Error ? error.message : String(error)}`,
+        `Kept the old TLS certificate: ${error instanceof Error ? error.message : String(error)}`,
         { event: "reload-failed" },
       );
     }

@@ -33,6 +33,8 @@ function recordingLogger(): { logger: Logger; lines: Line[]; next(): Promise<Lin
       wake?.(line);
     },
     flush() {},
+    close: async () => 0,
+    dropped: 0,
   });
   return {
     logger,

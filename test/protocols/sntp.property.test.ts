@@ -38,7 +38,7 @@ const datagrams = fc.oneof(
       fc.uint8Array({ minLength: 1500, maxLength: 1500 }),
     )
     .map(([leap, version, mode, length, noise]) => {
-      const bytes = noise.subarray(0, length);
+      const bytes = Uint8Array.from(noise.subarray(0, length));
       if (length > 0) bytes[0] = (leap << 6) | (version << 3) | mode;
       return bytes;
     }),

@@ -131,8 +131,8 @@ export async function startServer(
     stdio: ["ignore", "pipe", "pipe"],
   });
   const server = new ServerProcess(child);
-  const line = await server.waitForLine(/Listening on \S+:\d+$/);
-  const port = /Listening on \S+:(\d+)$/.exec(line)?.[1];
+  const line = await server.waitForLine(/Listening on [^\s"]+:\d+(?:$|")/);
+  const port = /Listening on [^\s"]+:(\d+)(?:$|")/.exec(line)?.[1];
   server.port = Number(port);
   return server;
 }

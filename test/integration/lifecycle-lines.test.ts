@@ -17,7 +17,7 @@ const REPLY_BYTES = 14;
  */
 const todo = "until the Listening lines are logged as lifecycle lines";
 
-describe("lifecycle lines", () => {
+describe("lifecycle lines", { concurrency: true }, () => {
   it("--port 0 --log-level warn still says which port it listens on", {
     timeout: 15_000,
     todo,
@@ -43,7 +43,7 @@ describe("lifecycle lines", () => {
     ["--log-level", "warn", "--workers", "2"],
   ]) {
     it(`with ${args.join(" ")} logs "Listening on" with the port, and no per-connection lines`, {
-      timeout: 30_000,
+      timeout: 20_000,
       todo,
     }, async (t) => {
       const { server, socket } = await startQuietServer(args);

@@ -7,7 +7,7 @@ const port = Number(process.argv[2] ?? 45000);
 const host = process.argv[3] ?? "127.0.0.1";
 const two = (n) => String(n).padStart(2, "0");
 
-net
+const server = net
   .createServer((socket) => {
     let buffered = "";
     socket.on("data", (data) => {
@@ -27,4 +27,4 @@ net
     });
     socket.on("error", () => {});
   })
-  .listen(port, host, () => console.log(`naive server on ${host}:${port}`));
+  .listen(port, host, () => console.log(`naive server on ${host}:${server.address().port}`));

@@ -70,7 +70,9 @@ function holdFigures(
     method:
       hold.midHoldKb === undefined
         ? "no mid-hold sample: the server never held every connection"
-        : "VmRSS sampled at the midpoint of the hold phase (hold-seconds/2 after every connection was accepted)",
+        : hold.sampledAtMidpoint
+          ? "VmRSS sampled at the midpoint of the hold phase (hold-seconds/2 after every connection was accepted)"
+          : "VmRSS last sampled (every 100 ms) after every connection was accepted; the server accepted too late for a midpoint sample",
   };
 }
 

@@ -83,6 +83,8 @@ export interface HoldMemory {
   midHoldKb: number | undefined;
   /** Largest VmRSS seen while the load ran (includes the TIME round), KiB. */
   maxKb: number;
+  /** False when the server accepted so late that the sample is the last one before the TIME round. */
+  sampledAtMidpoint: boolean;
   /** Server descriptors open above its idle count at the midpoint sample. */
   midHoldConnections: number | undefined;
   /** Seconds from the load's start until the server held every connection. */
@@ -433,17 +435,22 @@ async function startHoldWatch(
   let allAcceptedAt: number | undefined;
   let midHoldKb: number | undefined;
   let midHoldConnections: number | undefined;
+  let lateKb: number | undefined;
   const timer = setInterval(() => {
     const now = performance.now();
     const rss = rssKb(server.pid);
     if (rss !== undefined) maxKb = Math.max(maxKb, rss);
     if (allAcceptedAt === undefined) {
       const fds = fdCount(server.pid);
-      if (fds !== undefined && fds - baseFds >= load.connections) allAcceptedAt = now;
+      // 99%: a descriptor the idle server held only briefly (the readiness probe) must not hide the moment.
+      if (fds !== undefined && fds - baseFds >= load.connections * 0.99) allAcceptedAt = now;
     } else if (midHoldKb === undefined && now - allAcceptedAt >= holdMs / 2) {
       midHoldKb = rss;
       const fds = fdCount(server.pid);
       midHoldConnections = fds === undefined ? undefined : fds - baseFds;
+    } else if (midHoldKb === undefined) {
+      // A server slow to accept may reach the TIME round before the midpoint: keep the latest.
+      lateKb = rss;
     }
   }, HOLD_POLL_MS);
   return {
@@ -451,7 +458,8 @@ async function startHoldWatch(
       clearInterval(timer);
       return {
         beforeKb,
-        midHoldKb,
+        midHoldKb: midHoldKb ?? lateKb,
+        sampledAtMidpoint: midHoldKb !== undefined,
         maxKb,
         midHoldConnections,
         allAcceptedAfterSeconds:

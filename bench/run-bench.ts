@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- <load>...]`: the Node server and the C reference side by
- * side, one fresh server per run (pinned to core 0), the load generator as its
- * own process (pinned to core 1). Writes bench/results/latest.md and
- * latest.json and prints the Markdown. Targets are reported PASS or MISS; the
- * exit status is 0 whatever they say, and non-zero only when nothing could run.
+ * `npm run bench [-- <load>...]`: timeserver, the naive Node peer and the C
+ * reference side by side, one fresh server per run (pinned to core 0), the C
+ * load generator as its own process (pinned to core 1). Writes
+ * bench/results/latest.md and latest.json and prints the Markdown. Targets
+ * are PASS, MISS or inconclusive (when the reference was not the
+ * bottleneck); the exit status is 0 whatever they say, and non-zero only
+ * when nothing could run.
  */
 
 import { spawnSync } from "node:child_process";
@@ -14,10 +16,12 @@ import { killAllGenerators, type LoadPaths, runLoad } from "./runner/loadgen.js"
 import {
   type Case,
   casesFor,
+  type LoadName,
   type Pinning,
   parseArgs,
   type Settings,
   USAGE,
+  workersPlan,
 } from "./runner/plan.js";
 import { type HoldFigures, judge, type RunRecord, renderMarkdown } from "./runner/report.js";
 import {
@@ -41,20 +45,17 @@ function say(message: string): void {
   process.stderr.write(`${message}\n`);
 }
 
-function workersSupport(nodeServer: string): { available: boolean; note: string } {
+/** timeserver's UDP services are optional: run the udp load only when its --help lists them. */
+function udpSupport(nodeServer: string): string | undefined {
   const help = spawnSync(process.execPath, [nodeServer, "--help"], { encoding: "utf8" });
-  if (help.status !== 0) {
-    return {
-      available: false,
-      note: `\`timeserver --help\` failed (${help.status}); workers not run.`,
-    };
-  }
-  return /--workers\b/.test(help.stdout)
-    ? { available: true, note: "`timeserver --help` lists --workers." }
-    : {
-        available: false,
-        note: "`timeserver --help` does not list --workers (not implemented yet in this build).",
-      };
+  if (help.status !== 0) return `\`timeserver --help\` failed (${help.status})`;
+  return /--ntp-port\b/.test(help.stdout)
+    ? undefined
+    : "`timeserver --help` does not list --ntp-port: this build has no UDP services yet";
+}
+
+function cores(list: string | undefined): number[] {
+  return list === undefined ? [] : list.split(",").map(Number);
 }
 
 function holdFigures(
@@ -69,7 +70,9 @@ function holdFigures(
     method:
       hold.midHoldKb === undefined
         ? "no mid-hold sample: the server never held every connection"
-        : "VmRSS sampled at the midpoint of the hold phase (hold-seconds/2 after every connection was accepted)",
+        : hold.sampledAtMidpoint
+          ? "VmRSS sampled at the midpoint of the hold phase (hold-seconds/2 after every connection was accepted)"
+          : "VmRSS last sampled (every 100 ms) after every connection was accepted; the server accepted too late for a midpoint sample",
   };
 }
 
@@ -83,18 +86,22 @@ async function runCase(
     load: item.load,
     workload: item.workload,
     variant: item.variant,
+    role: item.role,
     ...(item.workers !== undefined ? { workers: item.workers } : {}),
     attempt,
     startedAt: new Date().toISOString(),
+    serverCores: serverPaths.taskset === undefined ? [] : cores(item.server.cpus),
+    generatorCores:
+      loadPaths.taskset === undefined ? [] : item.traffic.cpus.flatMap((list) => cores(list)),
     server: {
-      command: serverCommand(item.server, 0, serverPaths),
+      command: serverCommand(item.server, { tcp: 0, ntp: 0, rfc868: 0, daytime: 0 }, serverPaths),
       port: undefined,
       readySeconds: undefined,
       stoppedBySigterm: undefined,
       logFile: undefined,
       logBytes: undefined,
     },
-    generator: { command: [] },
+    generator: { name: item.traffic.generator, commands: [] },
     wallSeconds: 0,
     result: undefined,
     error: undefined,
@@ -111,17 +118,12 @@ async function runCase(
     record.server.readySeconds = Math.round(server.readySeconds * 1000) / 1000;
     record.server.logFile = server.logFile;
     const outcome = await runLoad(item.traffic, server, loadPaths);
-    record.generator.command = outcome.command;
+    record.generator.commands = outcome.commands;
     record.wallSeconds = Math.round(outcome.wallSeconds * 1000) / 1000;
     record.result = outcome.result;
     record.error = outcome.error;
     record.cpu = outcome.cpu;
-    record.rate =
-      outcome.result === undefined
-        ? undefined
-        : item.traffic.mode === "churn"
-          ? outcome.result.sessionsPerSecond
-          : outcome.result.requestsPerSecond;
+    record.rate = outcome.result?.rate;
     if (outcome.hold !== undefined) {
       record.hold = holdFigures(outcome.hold, item.traffic.connections);
     }
@@ -152,9 +154,10 @@ function describeRecord(record: RunRecord): string {
     (r.errors > 0 ? `, ${r.errors} errors` : "");
   if (record.load === "hold") {
     const kb = record.hold?.kbPerConnection;
-    return `${r.answered}/${r.connections} answered, ${kb === undefined ? "?" : kb.toFixed(2)} KB/conn${trouble}`;
+    return `${r.answered} answered, ${kb === undefined ? "?" : kb.toFixed(2)} KB/conn${trouble}`;
   }
-  return `${Math.round(record.rate ?? 0).toLocaleString("en-US")} ${record.unit}, p99 ${r.latencyMs.p99} ms${trouble}`;
+  const busy = record.cpu?.coreBusy.map((share) => `${Math.round(share * 100)}%`).join(" / ");
+  return `${Math.round(record.rate ?? 0).toLocaleString("en-US")} ${record.unit}, p99 ${r.latencyMs.p99.toFixed(2)} ms${r.lost > 0 ? `, ${r.lost} lost` : ""}${trouble}; cores ${busy ?? "?"}`;
 }
 
 function writeAtomic(file: string, text: string): void {
@@ -179,14 +182,24 @@ async function main(): Promise<number> {
   const serverPaths: ServerPaths = {
     root: ROOT,
     cBinary: path.join(ROOT, "bench", "c-reference", "timeserver-c"),
+    cUdpBinary: path.join(ROOT, "bench", "c-reference", "udpserver-c"),
+    naiveServer: path.join(ROOT, "bench", "naive", "naive-server.mjs"),
     nodeServer: path.join(ROOT, "dist", "src", "cli", "timeserver.js"),
     taskset: machine.taskset,
   };
   const loadPaths: LoadPaths = {
+    loadgen: path.join(ROOT, "bench", "c-loadgen", "loadgen"),
     timebench: path.join(ROOT, "dist", "src", "cli", "timebench.js"),
     taskset: machine.taskset,
   };
-  for (const file of [serverPaths.cBinary, serverPaths.nodeServer, loadPaths.timebench]) {
+  for (const file of [
+    serverPaths.cBinary,
+    serverPaths.cUdpBinary,
+    serverPaths.naiveServer,
+    serverPaths.nodeServer,
+    loadPaths.loadgen,
+    loadPaths.timebench,
+  ]) {
     if (!existsSync(file)) {
       say(`run-bench: ${file} is missing (npm run build; bash bench/c-reference/build.sh)`);
       return 1;
@@ -204,16 +217,21 @@ async function main(): Promise<number> {
     notes.push(`Runs are **unpinned** because ${why}: server and load generator share the cores.`);
     say(`run-bench: ${why}; running unpinned`);
   }
-  const workers = settings.loads.includes("workers")
-    ? workersSupport(serverPaths.nodeServer)
-    : { available: false, note: "not requested" };
-  if (settings.loads.includes("workers") && !workers.available) {
-    say(`run-bench: workers skipped: ${workers.note}`);
+  const skipped: Partial<Record<LoadName, string>> = {};
+  const workers = workersPlan(machine.cores, pinned);
+  if (settings.loads.includes("workers")) {
+    if (workers.counts.length === 0) skipped.workers = workers.note;
+    else notes.push(`Workers: ${workers.note}`);
   }
+  if (settings.loads.includes("udp")) {
+    const why = udpSupport(serverPaths.nodeServer);
+    if (why !== undefined) skipped.udp = why;
+  }
+  for (const [load, why] of Object.entries(skipped)) say(`run-bench: ${load} skipped: ${why}`);
 
   const plan = settings.loads.map((load) => ({
     load,
-    cases: casesFor(load, settings, pin, workers.available),
+    cases: skipped[load] === undefined ? casesFor(load, settings, pin, workers) : [],
   }));
   const total = plan.reduce((sum, step) => sum + step.cases.length, 0) * settings.repeat;
   say(
@@ -253,20 +271,20 @@ async function main(): Promise<number> {
     );
   }
   notes.push(
-    "Servers listen on fresh ports in 21000–21999 and are driven over loopback only (127.0.0.1); the Node server is started with --host 127.0.0.1, the C reference binds 0.0.0.0 (it has no address flag).",
-    "The load generator is timebench, a single Node process; when its CPU is near 100% of its core, the rate is bounded by the generator rather than by the server, and Node/C ratios move towards 1.",
+    "Servers listen on fresh ports in 21000–21999 and are driven over loopback only (127.0.0.1); timeserver and the naive peer listen on 127.0.0.1, the C references bind 0.0.0.0 (they have no address flag).",
+    "The load generator is bench/c-loadgen/loadgen (C, single-threaded epoll; UDP with sendmmsg/recvmmsg batches); every reply is checked. timebench drives only its own row.",
+    "The UDP reference (bench/c-reference/udpserver-c) answers with one recvmsg and one sendmsg per datagram, as Node's dgram does; the C --mmsg rows batch with recvmmsg/sendmmsg and are context, not a target.",
     `Logging run: the info server writes its log to ${"/tmp/timeserver-bench/node-info.log"} (stdout redirected to a file).`,
   );
-  if (settings.loads.includes("workers")) notes.push(`Workers: ${workers.note}`);
+  for (const [load, why] of Object.entries(skipped)) notes.push(`${load}: skipped: ${why}.`);
 
-  const checks = judge(records, settings);
+  const checks = judge(records, settings, skipped);
   const totalSeconds = (performance.now() - began) / 1000;
   const markdown = renderMarkdown(records, checks, {
     machine,
     settings,
     pinned,
-    workersAvailable: workers.available,
-    workersNote: workers.note,
+    skipped,
     totalSeconds,
     notes,
   });
@@ -281,7 +299,7 @@ async function main(): Promise<number> {
       ? {
           server: "taskset -c 0",
           generator: "taskset -c 1",
-          workers: "server taskset -c 0,1, generator unpinned",
+          workers: "n servers on cores 0…n−1, n generators on cores n…2n−1",
         }
       : { server: "unpinned", generator: "unpinned" },
     durations: {
@@ -291,7 +309,8 @@ async function main(): Promise<number> {
       totalSeconds: Math.round(totalSeconds * 10) / 10,
     },
     settings,
-    workers: { available: workers.available, note: workers.note },
+    workers,
+    skipped,
     checks,
     misses: checks.filter((check) => check.result !== "PASS"),
     runs: records,

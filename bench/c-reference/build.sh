@@ -1,7 +1,15 @@
 #!/bin/sh
-# Build the C reference server next to this script: bench/c-reference/timeserver-c
-# (gitignored). Uses the machine's cc; CC and CFLAGS may override.
+# Build the benchmark's C programs (gitignored binaries next to their sources):
+#   bench/c-reference/timeserver-c   the TCP reference server
+#   bench/c-reference/udpserver-c    the UDP reference server (SNTP, RFC 868, daytime)
+#   bench/c-loadgen/loadgen          the load generator
+# Uses the machine's cc; CC and CFLAGS may override.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-${CC:-cc} ${CFLAGS:--O2 -Wall -Wextra} -o "$here/timeserver-c" "$here/timeserver.c"
-echo "built $here/timeserver-c"
+loadgen=$(cd "$here/../c-loadgen" && pwd)
+cc=${CC:-cc}
+flags=${CFLAGS:--O2 -Wall -Wextra}
+$cc $flags -pthread -o "$here/timeserver-c" "$here/timeserver.c"
+$cc $flags -o "$here/udpserver-c" "$here/udpserver.c"
+$cc $flags -o "$loadgen/loadgen" "$loadgen/loadgen.c"
+echo "built $here/timeserver-c $here/udpserver-c $loadgen/loadgen"

@@ -2,16 +2,19 @@
  * timeserver-c: the time protocol in plain C, the yardstick for benchmarks.
  * What a lean server does on this machine is the ceiling the Node server is
  * measured against, so this one stays minimal: one thread, level-triggered
- * epoll, one read and one write per wakeup, no logging, no limits.
+ * epoll, one read and one write per wakeup, no logging, no limits. With
+ * -t N it runs N such threads, each with its own SO_REUSEPORT listener, to
+ * set against `timeserver --workers N`.
  *
  *   TIME\r\n -> JAM hh:mm:ss\r\n   QUIT\r\n -> close   other line -> Invalid command\r\n
  *
- * Usage: timeserver-c [port]   (default 45000; 0 picks one and prints it)
+ * Usage: timeserver-c [-t threads] [port]   (default 45000; 0 picks one and prints it)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +41,12 @@ struct conn {
   char tail[MAX_LINE];
 };
 
-static int epfd;
-/* Shared by all connections: at most one is being served at a time. */
-static char in_buf[MAX_LINE + READ_CHUNK];
-static char out_buf[(MAX_LINE + READ_CHUNK + 1) * INVALID_LEN]; /* worst: every byte a LF */
-static char jam[JAM_LEN + 1];
-static time_t jam_second = -1;
+/* Per thread, shared by its connections: at most one is being served at a time. */
+static __thread int epfd;
+static __thread char in_buf[MAX_LINE + READ_CHUNK];
+static __thread char out_buf[(MAX_LINE + READ_CHUNK + 1) * INVALID_LEN]; /* worst: every byte a LF */
+static __thread char jam[JAM_LEN + 1];
+static __thread time_t jam_second = -1;
 
 /* Formatting local time costs far more than a reply: do it once per second. */
 static void refresh_jam(void) {
@@ -163,42 +166,29 @@ static void on_acceptable(int listener) {
   }
 }
 
-static int open_listener(int port) {
+static int open_listener(int port, int reuseport) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) { perror("socket"); exit(1); }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (reuseport) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                              .sin_addr.s_addr = htonl(INADDR_ANY)};
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) { perror("bind"); exit(1); }
   if (listen(fd, SOMAXCONN) < 0) { perror("listen"); exit(1); }
-  socklen_t size = sizeof addr;
-  getsockname(fd, (struct sockaddr *)&addr, &size);
-  printf("listening on port %d\n", ntohs(addr.sin_port));
-  fflush(stdout);
   return fd;
 }
 
-int main(int argc, char **argv) {
-  int port = 45000;
-  if (argc > 1) {
-    char *end;
-    long value = strtol(argv[1], &end, 10);
-    if (argc > 2 || *argv[1] == '\0' || *end != '\0' || value < 0 || value > 65535) {
-      fprintf(stderr, "usage: timeserver-c [port]\n");
-      return 2;
-    }
-    port = (int)value;
-  }
-  /* Hold tests keep thousands of sockets open: take every descriptor allowed. */
-  struct rlimit lim;
-  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-  }
-  signal(SIGPIPE, SIG_IGN); /* a reset peer is an EPIPE from write, not a dead server */
+static int bound_port(int fd) {
+  struct sockaddr_in addr;
+  socklen_t size = sizeof addr;
+  getsockname(fd, (struct sockaddr *)&addr, &size);
+  return ntohs(addr.sin_port);
+}
 
-  int listener = open_listener(port);
+/* One thread's event loop over its own listener. */
+static void *serve(void *arg) {
+  int listener = (int)(intptr_t)arg;
   epfd = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
   epoll_ctl(epfd, EPOLL_CTL_ADD, listener, &ev);
@@ -209,7 +199,7 @@ int main(int argc, char **argv) {
     if (n < 0) {
       if (errno == EINTR) continue;
       perror("epoll_wait");
-      return 1;
+      exit(1);
     }
     refresh_jam();
     for (int i = 0; i < n; i++) {
@@ -219,4 +209,49 @@ int main(int argc, char **argv) {
       else on_readable(c);
     }
   }
+  return NULL;
+}
+
+static long parse_number(const char *text, long max) {
+  char *end;
+  long value = strtol(text, &end, 10);
+  if (*text == '\0' || *end != '\0' || value < 0 || value > max) {
+    fprintf(stderr, "usage: timeserver-c [-t threads] [port]\n");
+    exit(2);
+  }
+  return value;
+}
+
+int main(int argc, char **argv) {
+  int port = 45000, threads = 1, arg = 1;
+  if (arg + 1 < argc && strcmp(argv[arg], "-t") == 0) {
+    threads = (int)parse_number(argv[arg + 1], 1024);
+    if (threads < 1) threads = 1;
+    arg += 2;
+  }
+  if (arg < argc) port = (int)parse_number(argv[arg++], 65535);
+  if (arg < argc) parse_number("", 0); /* extra arguments: usage */
+  /* Hold tests keep thousands of sockets open: take every descriptor allowed. */
+  struct rlimit lim;
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  signal(SIGPIPE, SIG_IGN); /* a reset peer is an EPIPE from write, not a dead server */
+
+  /* The first listener fixes the port (0 picks one); the others share it. */
+  int first = open_listener(port, threads > 1);
+  port = bound_port(first);
+  printf("listening on port %d (%d thread%s)\n", port, threads, threads == 1 ? "" : "s");
+  fflush(stdout);
+  for (int i = 1; i < threads; i++) {
+    pthread_t thread;
+    int listener = open_listener(port, 1);
+    if (pthread_create(&thread, NULL, serve, (void *)(intptr_t)listener) != 0) {
+      perror("pthread_create");
+      return 1;
+    }
+  }
+  serve((void *)(intptr_t)first);
+  return 0;
 }

@@ -1,8 +1,9 @@
 /**
- * One load against one running server: `timebench ... --json` as a child
- * process (pinned to its own core when there is taskset), while the runner
- * samples, from outside, the CPU use of the server and of the load generator
- * and, for hold, the server's memory and descriptors.
+ * One load against one running server: the C load generator (or, for its
+ * own row, timebench) as child processes, each pinned to a core of its own
+ * when there is taskset, while the runner samples, from outside, the CPU use
+ * of the server, of the generators and of every core, and, for hold, the
+ * server's memory and descriptors.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
@@ -18,18 +19,61 @@ import {
   sleep,
 } from "./system.js";
 
-/** What `timebench --json` prints. */
-export type TimebenchResult = BenchResult;
+export type LoadMode = "rr" | "churn" | "hold" | "udp-sntp" | "udp-rfc868" | "udp-daytime";
 
 export interface LoadSpec {
-  mode: "rr" | "churn" | "hold";
+  generator: "loadgen" | "timebench";
+  mode: LoadMode;
+  /** TCP connections, or UDP sockets. */
   connections: number;
-  pipeline?: number;
+  /** Requests in flight per connection / socket. */
+  depth?: number;
   durationSeconds: number;
   warmupSeconds: number;
   holdSeconds?: number;
-  /** taskset CPU list for the load generator; undefined = not pinned. */
-  cpus: string | undefined;
+  /** UDP: which of the server's services to drive. */
+  service?: "ntp" | "rfc868" | "daytime";
+  /** One generator process per entry, pinned to that taskset CPU list (undefined = unpinned). */
+  cpus: (string | undefined)[];
+}
+
+/** What one run measured, the same whichever generator(s) measured it. */
+export interface LoadResult {
+  /** Requests answered (churn: sessions completed) in the measured window, all generators. */
+  requests: number;
+  /** requests / measured seconds, added up over the generators. */
+  rate: number;
+  seconds: number;
+  /** Latency in ms; with several generators, the worst of their percentiles. */
+  latencyMs: { p50: number; p99: number; p999: number; max: number };
+  badReplies: number;
+  errors: number;
+  /** UDP: datagrams that got no reply within the timeout. */
+  lost: number;
+  held?: number;
+  answered?: number;
+  failed?: number;
+  /** CPU seconds the generators report for the measured window (user + system). */
+  generatorCpuSeconds?: number;
+}
+
+/** The JSON line bench/c-loadgen/loadgen prints. */
+interface LoadgenOutput {
+  requests: number;
+  rps: number;
+  seconds: number;
+  p50_us: number;
+  p99_us: number;
+  p999_us: number;
+  max_us: number;
+  bad: number;
+  errors: number;
+  lost: number;
+  held?: number;
+  answered?: number;
+  failed?: number;
+  cpu_user_s: number;
+  cpu_sys_s: number;
 }
 
 export interface HoldMemory {
@@ -39,6 +83,8 @@ export interface HoldMemory {
   midHoldKb: number | undefined;
   /** Largest VmRSS seen while the load ran (includes the TIME round), KiB. */
   maxKb: number;
+  /** False when the server accepted so late that the sample is the last one before the TIME round. */
+  sampledAtMidpoint: boolean;
   /** Server descriptors open above its idle count at the midpoint sample. */
   midHoldConnections: number | undefined;
   /** Seconds from the load's start until the server held every connection. */
@@ -46,66 +92,168 @@ export interface HoldMemory {
 }
 
 export interface LoadOutcome {
-  result: TimebenchResult | undefined;
+  result: LoadResult | undefined;
   error: string | undefined;
-  /** Wall seconds of the whole timebench process. */
+  /** Wall seconds until the last generator exited. */
   wallSeconds: number;
   /** CPU use, in cores, over the middle of the measured window (see CpuFigures). */
   cpu: CpuFigures | undefined;
   hold: HoldMemory | undefined;
-  command: string[];
+  commands: string[][];
 }
 
 export interface LoadPaths {
+  loadgen: string;
   timebench: string;
   taskset: string | undefined;
 }
 
 const liveGenerators = new Set<ChildProcess>();
-/** Time for node to start and connect before timebench's warmup begins. */
-const STARTUP_ALLOWANCE_S = 0.4;
+/** Time for a generator to start and connect before its warmup begins (node starts slower). */
+const STARTUP_ALLOWANCE_S = { loadgen: 0.05, timebench: 0.4 };
 const HOLD_POLL_MS = 100;
 
 export function killAllGenerators(): void {
   for (const child of liveGenerators) child.kill("SIGKILL");
 }
 
-export function loadCommand(load: LoadSpec, port: number, paths: LoadPaths): string[] {
-  const inner = [
-    process.execPath,
-    paths.timebench,
-    "--host",
-    LOOPBACK,
-    "--port",
-    String(port),
-    "--mode",
-    load.mode,
-    "--connections",
-    String(load.connections),
-    ...(load.mode === "hold"
-      ? ["--hold-seconds", String(load.holdSeconds ?? 5)]
-      : [
-          "--duration",
+function targetPort(load: LoadSpec, server: RunningServer): number {
+  return load.service === undefined ? server.port : server.ports[load.service];
+}
+
+export function loadCommand(
+  load: LoadSpec,
+  port: number,
+  paths: LoadPaths,
+  cpus: string | undefined,
+): string[] {
+  const inner =
+    load.generator === "loadgen"
+      ? [
+          paths.loadgen,
+          "-h",
+          LOOPBACK,
+          "-p",
+          String(port),
+          "-m",
+          load.mode,
+          "-c",
+          String(load.connections),
+          "-P",
+          String(load.depth ?? 1),
+          "-d",
           String(load.durationSeconds),
-          "--warmup",
+          "-w",
           String(load.warmupSeconds),
-          ...(load.mode === "rr" ? ["--pipeline", String(load.pipeline ?? 1)] : []),
-        ]),
-    "--json",
-  ];
-  return load.cpus !== undefined && paths.taskset !== undefined
-    ? [paths.taskset, "-c", load.cpus, ...inner]
+          "-H",
+          String(load.holdSeconds ?? 5),
+        ]
+      : [
+          process.execPath,
+          paths.timebench,
+          "--host",
+          LOOPBACK,
+          "--port",
+          String(port),
+          "--mode",
+          load.mode,
+          "--connections",
+          String(load.connections),
+          ...(load.mode === "hold"
+            ? ["--hold-seconds", String(load.holdSeconds ?? 5)]
+            : [
+                "--duration",
+                String(load.durationSeconds),
+                "--warmup",
+                String(load.warmupSeconds),
+                ...(load.mode === "rr" ? ["--pipeline", String(load.depth ?? 1)] : []),
+              ]),
+          "--json",
+        ];
+  return cpus !== undefined && paths.taskset !== undefined
+    ? [paths.taskset, "-c", cpus, ...inner]
     : inner;
 }
 
-export async function runLoad(
-  load: LoadSpec,
-  server: RunningServer,
-  paths: LoadPaths,
-): Promise<LoadOutcome> {
-  const command = loadCommand(load, server.port, paths);
-  const holdWatch = load.mode === "hold" ? await startHoldWatch(server, load) : undefined;
-  const began = performance.now();
+/** One generator's JSON line, in the common shape. */
+export function parseGeneratorOutput(generator: LoadSpec["generator"], line: string): LoadResult {
+  if (generator === "loadgen") {
+    const out = JSON.parse(line) as LoadgenOutput;
+    const ms = (us: number) => us / 1000;
+    return {
+      requests: out.requests,
+      rate: out.rps,
+      seconds: out.seconds,
+      latencyMs: {
+        p50: ms(out.p50_us),
+        p99: ms(out.p99_us),
+        p999: ms(out.p999_us),
+        max: ms(out.max_us),
+      },
+      badReplies: out.bad,
+      errors: out.errors,
+      lost: out.lost,
+      ...(out.held === undefined ? {} : { held: out.held }),
+      ...(out.answered === undefined ? {} : { answered: out.answered }),
+      ...(out.failed === undefined ? {} : { failed: out.failed }),
+      generatorCpuSeconds: out.cpu_user_s + out.cpu_sys_s,
+    };
+  }
+  const out = JSON.parse(line) as BenchResult;
+  return {
+    requests: out.requests ?? out.sessions ?? 0,
+    rate: out.requestsPerSecond ?? out.sessionsPerSecond ?? 0,
+    seconds: out.durationSeconds,
+    latencyMs: out.latencyMs,
+    badReplies: out.badReplies,
+    errors: out.errors,
+    lost: 0,
+    ...(out.held === undefined ? {} : { held: out.held }),
+    ...(out.answered === undefined ? {} : { answered: out.answered }),
+    ...(out.failed === undefined ? {} : { failed: out.failed }),
+  };
+}
+
+/** Several generators' results as one: counts and rates add, latencies take the worst. */
+export function combineResults(results: LoadResult[]): LoadResult | undefined {
+  const [first, ...rest] = results;
+  if (first === undefined) return undefined;
+  const add = (a?: number, b?: number) =>
+    a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+  return rest.reduce<LoadResult>((sum, r) => {
+    const held = add(sum.held, r.held);
+    const answered = add(sum.answered, r.answered);
+    const failed = add(sum.failed, r.failed);
+    const cpu = add(sum.generatorCpuSeconds, r.generatorCpuSeconds);
+    return {
+      requests: sum.requests + r.requests,
+      rate: sum.rate + r.rate,
+      seconds: Math.max(sum.seconds, r.seconds),
+      latencyMs: {
+        p50: Math.max(sum.latencyMs.p50, r.latencyMs.p50),
+        p99: Math.max(sum.latencyMs.p99, r.latencyMs.p99),
+        p999: Math.max(sum.latencyMs.p999, r.latencyMs.p999),
+        max: Math.max(sum.latencyMs.max, r.latencyMs.max),
+      },
+      badReplies: sum.badReplies + r.badReplies,
+      errors: sum.errors + r.errors,
+      lost: sum.lost + r.lost,
+      ...(held === undefined ? {} : { held }),
+      ...(answered === undefined ? {} : { answered }),
+      ...(failed === undefined ? {} : { failed }),
+      ...(cpu === undefined ? {} : { generatorCpuSeconds: cpu }),
+    };
+  }, first);
+}
+
+interface GeneratorRun {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: string | null; spawnError?: Error }>;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+function spawnGenerator(command: string[]): GeneratorRun {
   const child = spawn(command[0] as string, command.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -124,42 +272,71 @@ export async function runLoad(
       child.once("close", (code, signal) => resolve({ code, signal }));
     },
   );
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
+export async function runLoad(
+  load: LoadSpec,
+  server: RunningServer,
+  paths: LoadPaths,
+): Promise<LoadOutcome> {
+  const port = targetPort(load, server);
+  const commands = load.cpus.map((cpus) => loadCommand(load, port, paths, cpus));
+  const holdWatch = load.mode === "hold" ? await startHoldWatch(server, load) : undefined;
+  const began = performance.now();
+  const runs = commands.map(spawnGenerator);
+  const allExited = Promise.all(runs.map((run) => run.exited));
   // A run that takes far longer than planned is stuck: end it.
   const limitS =
     load.mode === "hold"
       ? (load.holdSeconds ?? 5) + 90
       : load.durationSeconds + load.warmupSeconds + 60;
-  const killer = setTimeout(() => child.kill("SIGKILL"), limitS * 1000);
-  const cpu = load.mode === "hold" ? undefined : sampleCpu(load, server, child, exited);
+  const killer = setTimeout(() => {
+    for (const run of runs) run.child.kill("SIGKILL");
+  }, limitS * 1000);
+  const cpu =
+    load.mode === "hold"
+      ? undefined
+      : sampleCpu(
+          load,
+          server,
+          runs.map((run) => run.child.pid),
+          allExited,
+        );
 
-  const exit = await exited;
+  const exits = await allExited;
   clearTimeout(killer);
-  liveGenerators.delete(child);
+  for (const run of runs) liveGenerators.delete(run.child);
   const wallSeconds = (performance.now() - began) / 1000;
   const hold = holdWatch?.stop();
   const cpuFigures = await cpu;
 
-  let result: TimebenchResult | undefined;
-  let error: string | undefined;
-  const lastLine = stdout.trim().split("\n").pop() ?? "";
-  if (exit.spawnError !== undefined) {
-    error = `could not start timebench: ${exit.spawnError.message}`;
-  } else if (exit.code !== 0) {
-    error = `timebench exited with ${exit.code ?? exit.signal}: ${stderr.trim().split("\n").slice(-3).join(" | ") || "(no output)"}`;
-  } else {
-    try {
-      result = JSON.parse(lastLine) as TimebenchResult;
-    } catch {
-      error = `timebench printed no JSON: ${JSON.stringify(lastLine.slice(0, 200))}`;
+  const results: LoadResult[] = [];
+  const errors: string[] = [];
+  exits.forEach((exit, index) => {
+    const run = runs[index] as GeneratorRun;
+    const lastLine = run.stdout().trim().split("\n").pop() ?? "";
+    if (exit.spawnError !== undefined) {
+      errors.push(`could not start ${load.generator}: ${exit.spawnError.message}`);
+    } else if (exit.code !== 0) {
+      errors.push(
+        `${load.generator} exited with ${exit.code ?? exit.signal}: ${run.stderr().trim().split("\n").slice(-3).join(" | ") || "(no output)"}`,
+      );
+    } else {
+      try {
+        results.push(parseGeneratorOutput(load.generator, lastLine));
+      } catch {
+        errors.push(`${load.generator} printed no JSON: ${JSON.stringify(lastLine.slice(0, 200))}`);
+      }
     }
-  }
+  });
   return {
-    result,
-    error,
+    result: errors.length === 0 ? combineResults(results) : undefined,
+    error: errors.length === 0 ? undefined : errors.join("; "),
     wallSeconds,
     cpu: cpuFigures,
     hold,
-    command,
+    commands,
   };
 }
 
@@ -170,7 +347,7 @@ export async function runLoad(
 export interface CpuFigures {
   /** The server's process group (user + system time of its processes). */
   server: number;
-  /** The timebench process. */
+  /** The generator processes, added up. */
   generator: number | undefined;
   /** Busy share of each core (from /proc/stat), by core number. */
   coreBusy: number[];
@@ -186,23 +363,22 @@ export interface CpuFigures {
 async function sampleCpu(
   load: LoadSpec,
   server: RunningServer,
-  child: ChildProcess,
+  pids: (number | undefined)[],
   exited: Promise<unknown>,
 ): Promise<CpuFigures | undefined> {
-  const pid = child.pid;
-  if (pid === undefined) return undefined;
+  if (pids.some((pid) => pid === undefined)) return undefined;
   let finished = false;
   void exited.then(() => {
     finished = true;
   });
-  const startDelay = STARTUP_ALLOWANCE_S + load.warmupSeconds + 0.2;
+  const startDelay = STARTUP_ALLOWANCE_S[load.generator] + load.warmupSeconds + 0.2;
   const window = Math.max(0.3, load.durationSeconds - 0.6);
   await sleep(startDelay * 1000);
   if (finished) return undefined;
   const sample = () => ({
     at: performance.now(),
     server: groupCpuSeconds(server.pid),
-    generator: processCpuSeconds(pid),
+    generator: generatorSeconds(pids as number[]),
     times: readCpuTimes(),
   });
   const first = sample();
@@ -230,6 +406,16 @@ async function sampleCpu(
   };
 }
 
+function generatorSeconds(pids: number[]): number | undefined {
+  let total = 0;
+  for (const pid of pids) {
+    const seconds = processCpuSeconds(pid);
+    if (seconds === undefined) return undefined;
+    total += seconds;
+  }
+  return total;
+}
+
 /**
  * Memory of the server while the hold load runs. "Before" is the idle fresh
  * server; the hold figure is one sample at the midpoint of the hold phase,
@@ -249,17 +435,22 @@ async function startHoldWatch(
   let allAcceptedAt: number | undefined;
   let midHoldKb: number | undefined;
   let midHoldConnections: number | undefined;
+  let lateKb: number | undefined;
   const timer = setInterval(() => {
     const now = performance.now();
     const rss = rssKb(server.pid);
     if (rss !== undefined) maxKb = Math.max(maxKb, rss);
     if (allAcceptedAt === undefined) {
       const fds = fdCount(server.pid);
-      if (fds !== undefined && fds - baseFds >= load.connections) allAcceptedAt = now;
+      // 99%: a descriptor the idle server held only briefly (the readiness probe) must not hide the moment.
+      if (fds !== undefined && fds - baseFds >= load.connections * 0.99) allAcceptedAt = now;
     } else if (midHoldKb === undefined && now - allAcceptedAt >= holdMs / 2) {
       midHoldKb = rss;
       const fds = fdCount(server.pid);
       midHoldConnections = fds === undefined ? undefined : fds - baseFds;
+    } else if (midHoldKb === undefined) {
+      // A server slow to accept may reach the TIME round before the midpoint: keep the latest.
+      lateKb = rss;
     }
   }, HOLD_POLL_MS);
   return {
@@ -267,7 +458,8 @@ async function startHoldWatch(
       clearInterval(timer);
       return {
         beforeKb,
-        midHoldKb,
+        midHoldKb: midHoldKb ?? lateKb,
+        sampledAtMidpoint: midHoldKb !== undefined,
         maxKb,
         midHoldConnections,
         allAcceptedAfterSeconds:

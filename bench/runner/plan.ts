@@ -1,22 +1,39 @@
 /**
- * What `npm run bench` runs: the loads, their server variants, their targets,
- * and the settings from the environment and the command line.
+ * What `npm run bench` runs: the loads, the servers each one is run against
+ * (the C reference, the naive Node peer, timeserver), which of them is the
+ * reference, and the settings from the environment and the command line.
+ * Every side-by-side figure is driven by the C load generator; timebench
+ * appears only in its own row, measured against it.
  */
 
 import type { LoadSpec } from "./loadgen.js";
 import type { ServerSpec } from "./servers.js";
 
-export const LOAD_NAMES = ["rr", "pipelined", "churn", "hold", "logging", "workers"] as const;
+export const LOAD_NAMES = [
+  "rr",
+  "pipelined",
+  "churn",
+  "hold",
+  "udp",
+  "logging",
+  "timebench",
+  "workers",
+] as const;
 export type LoadName = (typeof LOAD_NAMES)[number];
 
 export const LOAD_DESCRIPTIONS: Record<LoadName, string> = {
   rr: "closed loop, 100 connections, pipeline 1",
-  pipelined: "100 connections, pipeline 16",
+  pipelined: "closed loop, 100 connections, pipeline 16",
   churn: "50 loops of connect, TIME, QUIT, close",
   hold: "idle connections on a fresh server, then one TIME each",
-  logging: "Node rr (100 connections, pipeline 1), --log-level info to a file vs warn",
-  workers: "Node --workers 1 and 2, rr and pipelined, server on cores 0,1, generator unpinned",
+  udp: "SNTP, RFC 868 and daytime over UDP, 4 sockets × 16 outstanding",
+  logging: "timeserver rr, --log-level info to a file vs warn",
+  timebench: "what one timebench process drives vs loadgen, rr against the C reference",
+  workers: "--workers 1, 2, 4… vs the C reference with as many SO_REUSEPORT threads",
 };
+
+/** Default loads: workers only when asked for (it needs spare cores). */
+export const DEFAULT_LOADS: readonly LoadName[] = LOAD_NAMES.filter((name) => name !== "workers");
 
 export interface Settings {
   durationSeconds: number;
@@ -30,8 +47,10 @@ export interface Settings {
 
 export const USAGE = `Usage: npm run bench [-- <load>...]
 
-Runs the loads against the Node server and the C reference server and writes
-bench/results/latest.md and bench/results/latest.json. Loads (default: all):
+Runs the loads against the C reference, the naive Node peer and timeserver,
+driven by the C load generator (bench/c-loadgen), and writes
+bench/results/latest.md and bench/results/latest.json. Loads (default: all
+but workers):
 ${LOAD_NAMES.map((name) => `  ${name.padEnd(10)} ${LOAD_DESCRIPTIONS[name]}`).join("\n")}
 
 Environment:
@@ -39,7 +58,7 @@ Environment:
   BENCH_WARMUP            warmup seconds per run, not measured (default 1)
   BENCH_HOLD_SECONDS      hold: seconds the connections stay idle (default 5)
   BENCH_HOLD_CONNECTIONS  hold: connections (default 15000)
-  BENCH_REPEAT            runs of each variant, interleaved; median reported (default 1)
+  BENCH_REPEAT            runs of each variant, interleaved; median reported (default 3)
 `;
 
 export type ParsedArgs =
@@ -80,9 +99,10 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
       warmupSeconds: envNumber(env, "BENCH_WARMUP", 1, 0),
       holdSeconds: envNumber(env, "BENCH_HOLD_SECONDS", 5, 0.5),
       holdConnections: envNumber(env, "BENCH_HOLD_CONNECTIONS", 15_000, 1, true),
-      repeat: envNumber(env, "BENCH_REPEAT", 1, 1, true),
+      repeat: envNumber(env, "BENCH_REPEAT", 3, 1, true),
       // Keep the documented order whatever order they were given in.
-      loads: argv.length === 0 ? [...LOAD_NAMES] : LOAD_NAMES.filter((name) => argv.includes(name)),
+      loads:
+        argv.length === 0 ? [...DEFAULT_LOADS] : LOAD_NAMES.filter((name) => argv.includes(name)),
     };
     return { kind: "run", settings };
   } catch (error) {
@@ -90,39 +110,85 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
   }
 }
 
+/** What a server is in a comparison. */
+export type Role = "reference" | "peer" | "subject" | "context";
+
 /** One server variant under one load. */
 export interface Case {
   load: LoadName;
-  /** The load shape: rr, pipelined, churn or hold. */
+  /** The load shape within the load: rr, pipelined, churn, hold, udp-sntp… */
   workload: string;
-  /** Which server: "C", "Node", "Node info", "Node 2 workers"... */
+  /** Which server: "C", "naive Node", "timeserver", "C --mmsg", "timeserver info"… */
   variant: string;
+  role: Role;
   server: ServerSpec;
   traffic: LoadSpec;
-  /** Worker count, for the workers load. */
+  /** Server processes or threads, for the workers load. */
   workers?: number;
 }
 
+/** Which cores the server and the generator(s) run on; undefined = not pinned. */
 export interface Pinning {
   server: string | undefined;
   generator: string | undefined;
 }
 
-/** The cases of one load, in the order they run (C before Node). */
+/** What the machine allows for the workers load. */
+export interface WorkersPlan {
+  /** Server process / thread counts to run, e.g. [1, 2, 4]; empty = cannot measure. */
+  counts: number[];
+  note: string;
+}
+
+/**
+ * Scaling is honest only when each server core has a generator core of its
+ * own: n server cores need n more for n generators. On 2 cores that leaves
+ * nothing to scale to.
+ */
+export function workersPlan(cores: number, pinned: boolean): WorkersPlan {
+  if (!pinned) {
+    return { counts: [], note: "taskset is missing: scaling cannot be measured unpinned." };
+  }
+  const counts: number[] = [];
+  for (let n = 1; 2 * n <= cores; n *= 2) counts.push(n);
+  if (counts.length < 2) {
+    return {
+      counts: [],
+      note: `cannot measure scaling honestly on ${cores} cores: n server processes need n more cores for their load generators (one loadgen per server core, or the generator is what saturates), so there is no core to spare beyond 1 server + 1 generator. Run \`npm run bench -- workers\` on a machine with ≥ 4 cores.`,
+    };
+  }
+  return {
+    counts,
+    note: `${counts.join(", ")} server processes (C: threads) on cores 0…n−1, n loadgen processes on cores n…2n−1, their figures added.`,
+  };
+}
+
+function coreList(from: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => String(from + i));
+}
+
+/** The cases of one load, in the order they run (reference first). */
 export function casesFor(
   load: LoadName,
   settings: Settings,
   pin: Pinning,
-  workersAvailable: boolean,
+  workers: WorkersPlan,
 ): Case[] {
   const timed = {
+    generator: "loadgen" as const,
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,
-    cpus: pin.generator,
+    cpus: pin.generator === undefined ? [undefined] : [pin.generator],
   };
-  const rr: LoadSpec = { ...timed, mode: "rr", connections: 100, pipeline: 1 };
-  const pipelined: LoadSpec = { ...timed, mode: "rr", connections: 100, pipeline: 16 };
-  const c = (name: string): ServerSpec => ({ name, kind: "c", cpus: pin.server });
+  const rr: LoadSpec = { ...timed, mode: "rr", connections: 100, depth: 1 };
+  const pipelined: LoadSpec = { ...timed, mode: "rr", connections: 100, depth: 16 };
+  const c = (name: string, extra: Partial<ServerSpec> = {}): ServerSpec => ({
+    name,
+    kind: "c",
+    cpus: pin.server,
+    ...extra,
+  });
+  const naive = (name: string): ServerSpec => ({ name, kind: "naive", cpus: pin.server });
   const node = (name: string, extra: Partial<ServerSpec> = {}): ServerSpec => ({
     name,
     kind: "node",
@@ -130,22 +196,34 @@ export function casesFor(
     logLevel: "warn",
     ...extra,
   });
-  /** The same traffic against the C reference, then against Node. */
-  const sideBySide = (
-    workload: Case["workload"],
-    traffic: LoadSpec,
-    nodeExtra: Partial<ServerSpec> = {},
-  ): Case[] => [
-    { load, workload, variant: "C", server: c(`c-${workload}`), traffic },
-    { load, workload, variant: "Node", server: node(`node-${workload}`, nodeExtra), traffic },
-  ];
+  /** The same traffic against the C reference, the naive peer and timeserver. */
+  const threeWay = (workload: string, traffic: LoadSpec, nodeExtra: Partial<ServerSpec> = {}) =>
+    [
+      { load, workload, variant: "C", role: "reference", server: c(`c-${workload}`), traffic },
+      {
+        load,
+        workload,
+        variant: "naive Node",
+        role: "peer",
+        server: naive(`naive-${workload}`),
+        traffic,
+      },
+      {
+        load,
+        workload,
+        variant: "timeserver",
+        role: "subject",
+        server: node(`node-${workload}`, nodeExtra),
+        traffic,
+      },
+    ] satisfies Case[];
   switch (load) {
     case "rr":
-      return sideBySide("rr", rr);
+      return threeWay("rr", rr);
     case "pipelined":
-      return sideBySide("pipelined", pipelined);
+      return threeWay("pipelined", pipelined);
     case "churn":
-      return sideBySide("churn", { ...timed, mode: "churn", connections: 50 });
+      return threeWay("churn", { ...timed, mode: "churn", connections: 50 });
     case "hold": {
       const hold: LoadSpec = {
         ...timed,
@@ -154,42 +232,116 @@ export function casesFor(
         holdSeconds: settings.holdSeconds,
       };
       const maxConnections = String(Math.max(20_000, settings.holdConnections + 1000));
-      return sideBySide("hold", hold, { extraArgs: ["--max-connections", maxConnections] });
+      return threeWay("hold", hold, { extraArgs: ["--max-connections", maxConnections] });
+    }
+    case "udp": {
+      const cases: Case[] = [];
+      for (const service of ["ntp", "rfc868", "daytime"] as const) {
+        const workload = service === "ntp" ? "udp-sntp" : (`udp-${service}` as const);
+        const traffic: LoadSpec = {
+          ...timed,
+          mode: workload,
+          connections: 4,
+          depth: 16,
+          service,
+        };
+        const udp = { udp: true, ready: "udp" as const };
+        cases.push(
+          {
+            load,
+            workload,
+            variant: "C",
+            role: "reference",
+            server: c(`c-${workload}`, { kind: "c-udp", ...udp }),
+            traffic,
+          },
+          {
+            load,
+            workload,
+            variant: "C --mmsg",
+            role: "context",
+            server: c(`c-mmsg-${workload}`, { kind: "c-udp", extraArgs: ["--mmsg"], ...udp }),
+            traffic,
+          },
+          {
+            load,
+            workload,
+            variant: "timeserver",
+            role: "subject",
+            server: node(`node-${workload}`, { udp: true }),
+            traffic,
+          },
+        );
+      }
+      return cases;
     }
     case "logging":
       return [
-        { load, workload: "rr", variant: "Node warn", server: node("node-warn"), traffic: rr },
         {
           load,
           workload: "rr",
-          variant: "Node info",
+          variant: "timeserver warn",
+          role: "reference",
+          server: node("node-warn"),
+          traffic: rr,
+        },
+        {
+          load,
+          workload: "rr",
+          variant: "timeserver info",
+          role: "subject",
           server: node("node-info", { logLevel: "info" }),
           traffic: rr,
         },
       ];
+    case "timebench":
+      return [
+        {
+          load,
+          workload: "rr",
+          variant: "loadgen → C",
+          role: "reference",
+          server: c("c-timebench-loadgen"),
+          traffic: rr,
+        },
+        {
+          load,
+          workload: "rr",
+          variant: "timebench → C",
+          role: "subject",
+          server: c("c-timebench"),
+          traffic: { ...rr, generator: "timebench" },
+        },
+      ];
     case "workers": {
-      if (!workersAvailable) return [];
-      // Two cores only: the server may use both, the generator is unpinned and shares them.
-      const serverCpus = pin.server === undefined ? undefined : "0,1";
       const cases: Case[] = [];
-      for (const [workload, spec] of [
-        ["rr", rr],
-        ["pipelined", pipelined],
-      ] as const) {
-        for (const workers of [1, 2]) {
-          cases.push({
+      for (const n of workers.counts) {
+        const serverCpus = coreList(0, n).join(",");
+        const traffic: LoadSpec = { ...rr, cpus: coreList(n, n) };
+        cases.push(
+          {
             load,
-            workload,
-            variant: `Node ${workers} worker${workers === 1 ? "" : "s"}`,
-            workers,
-            server: node(`node-workers${workers}-${workload}`, {
+            workload: "rr",
+            variant: `C ${n} thread${n === 1 ? "" : "s"}`,
+            role: "reference",
+            workers: n,
+            server: c(`c-threads${n}`, { cpus: serverCpus, threads: n }),
+            traffic,
+          },
+          {
+            load,
+            workload: "rr",
+            variant: `timeserver ${n} worker${n === 1 ? "" : "s"}`,
+            role: "subject",
+            workers: n,
+            server: node(`node-workers${n}`, {
               cpus: serverCpus,
-              extraArgs: ["--workers", String(workers)],
-              probes: 4 * workers,
+              extraArgs: ["--workers", String(n)],
+              probes: 4 * n,
             }),
-            traffic: { ...spec, cpus: undefined },
-          });
-        }
+            traffic,
+          },
+        );
       }
       return cases;
     }

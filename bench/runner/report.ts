@@ -1,10 +1,12 @@
 /**
  * The records of a bench session, the targets judged on them, and the
- * Markdown report (bench/results/latest.md).
+ * Markdown report (bench/results/latest.md). A ratio to a reference is judged
+ * PASS or MISS only when the reference's server core was the bottleneck and
+ * no generator core was saturated; otherwise it is inconclusive, never PASS.
  */
 
-import type { CpuFigures, HoldMemory, TimebenchResult } from "./loadgen.js";
-import { LOAD_DESCRIPTIONS, type LoadName, type Settings } from "./plan.js";
+import type { CpuFigures, HoldMemory, LoadResult } from "./loadgen.js";
+import { LOAD_DESCRIPTIONS, type LoadName, type Role, type Settings } from "./plan.js";
 import type { MachineInfo } from "./system.js";
 
 export interface HoldFigures extends HoldMemory {
@@ -18,9 +20,13 @@ export interface RunRecord {
   load: LoadName;
   workload: string;
   variant: string;
+  role: Role;
   workers?: number;
   attempt: number;
   startedAt: string;
+  /** Cores the server and the generator(s) were pinned to; empty = unpinned. */
+  serverCores: number[];
+  generatorCores: number[];
   server: {
     command: string[];
     port: number | undefined;
@@ -29,11 +35,11 @@ export interface RunRecord {
     logFile: string | undefined;
     logBytes: number | undefined;
   };
-  generator: { command: string[] };
+  generator: { name: string; commands: string[][] };
   wallSeconds: number;
-  result: TimebenchResult | undefined;
+  result: LoadResult | undefined;
   error: string | undefined;
-  /** requests/s (rr, hold) or sessions/s (churn). */
+  /** requests/s (rr, udp, hold) or sessions/s (churn). */
   rate: number | undefined;
   unit: "req/s" | "sessions/s";
   /** CPU use in cores over the middle of the measured window. */
@@ -41,200 +47,321 @@ export interface RunRecord {
   hold: HoldFigures | undefined;
 }
 
-export type Verdict = "PASS" | "MISS" | "NO DATA";
+export type Verdict = "PASS" | "MISS" | "INCONCLUSIVE" | "NO DATA" | "SKIPPED";
 
 export interface Check {
   load: LoadName;
   name: string;
-  node: string;
+  subject: string;
   reference: string;
   ratio: number | undefined;
   target: string;
   result: Verdict;
+  /** Why it is inconclusive, or what went wrong. */
   note?: string;
 }
 
-// ---------- choosing and judging ----------
+/** A core at or above this busy share is saturated. */
+export const SATURATED = 0.95;
+/** Other processes using this much of a core competed with the run. */
+export const OTHER_LOAD = 0.1;
 
-function median<T>(items: T[], key: (item: T) => number | undefined): T | undefined {
-  const valued = items
-    .filter((item) => key(item) !== undefined)
-    .sort((a, b) => (key(a) as number) - (key(b) as number));
-  if (valued.length === 0) return items[0];
-  return valued[Math.floor((valued.length - 1) / 2)];
+// ---------- summarising the repeats of one variant ----------
+
+export function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? sorted[mid]
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** The reported run of one variant: the median by rate (hold: by KB/conn) over the repeats. */
-export function pick(
-  records: RunRecord[],
-  load: LoadName,
-  variant: string,
-  workload?: string,
-): RunRecord | undefined {
-  const runs = records.filter(
-    (r) =>
-      r.load === load &&
-      r.variant === variant &&
-      (workload === undefined || r.workload === workload),
-  );
-  return load === "hold"
-    ? median(runs, (r) => r.hold?.kbPerConnection)
-    : median(runs, (r) => r.rate);
+function defined(values: (number | undefined)[]): number[] {
+  return values.filter((value): value is number => value !== undefined);
 }
 
-function ratioCheck(
-  load: LoadName,
-  name: string,
-  node: RunRecord | undefined,
-  ref: RunRecord | undefined,
-  refLabel: string,
-  min: number,
-): Check {
-  const unit = node?.unit ?? ref?.unit ?? "req/s";
-  const base = {
-    load,
-    name,
-    node: node?.rate === undefined ? "—" : `${fmtRate(node.rate)} ${unit}`,
-    reference: ref?.rate === undefined ? "—" : `${fmtRate(ref.rate)} ${unit} (${refLabel})`,
-    target: `≥ ${min}×`,
-  };
-  if (node?.rate === undefined || ref?.rate === undefined || ref.rate <= 0) {
-    return { ...base, ratio: undefined, result: "NO DATA", note: node?.error ?? ref?.error };
-  }
-  const ratio = node.rate / ref.rate;
-  return { ...base, ratio, result: ratio >= min ? "PASS" : "MISS" };
+/** Busy share of the given cores in one run: their mean (server), or their max (generators). */
+function coresBusy(
+  cpu: CpuFigures | undefined,
+  cores: number[],
+  how: "mean" | "max",
+): number | undefined {
+  if (cpu === undefined || cores.length === 0) return undefined;
+  const shares = defined(cores.map((core) => cpu.coreBusy[core]));
+  if (shares.length === 0) return undefined;
+  return how === "max"
+    ? Math.max(...shares)
+    : shares.reduce((sum, share) => sum + share, 0) / shares.length;
 }
 
-/** The issue's throughput targets: Node's rate over the reference's, at least `min`. */
-const RATE_TARGETS: {
+export interface Summary {
   load: LoadName;
+  workload: string;
+  variant: string;
+  role: Role;
+  workers: number | undefined;
+  runs: RunRecord[];
+  unit: RunRecord["unit"];
+  rate: { median: number; min: number; max: number } | undefined;
+  latencyMs: { p50: number; p99: number; p999: number; max: number } | undefined;
+  bad: number;
+  errors: number;
+  lost: number;
+  /** Medians over the runs, in cores / busy shares. */
+  serverCpu: number | undefined;
+  generatorCpu: number | undefined;
+  serverCoreBusy: number | undefined;
+  generatorCoreBusy: number | undefined;
+  /** CPU used by other processes on the machine during the runs (cores). */
+  otherCpu: number | undefined;
+  kbPerConnection: number | undefined;
+  held: number | undefined;
+  answered: number | undefined;
+  firstError: string | undefined;
+}
+
+export function summarise(runs: RunRecord[]): Summary | undefined {
+  const first = runs[0];
+  if (first === undefined) return undefined;
+  const rates = defined(runs.map((r) => r.rate));
+  const results = runs.flatMap((r) => (r.result === undefined ? [] : [r.result]));
+  const lat = (key: keyof LoadResult["latencyMs"]) =>
+    median(results.map((r) => r.latencyMs[key])) ?? 0;
+  const sum = (key: "badReplies" | "errors" | "lost") =>
+    results.reduce((total, r) => total + r[key], 0);
+  return {
+    load: first.load,
+    workload: first.workload,
+    variant: first.variant,
+    role: first.role,
+    workers: first.workers,
+    runs,
+    unit: first.unit,
+    rate:
+      rates.length === 0
+        ? undefined
+        : { median: median(rates) as number, min: Math.min(...rates), max: Math.max(...rates) },
+    latencyMs:
+      results.length === 0
+        ? undefined
+        : { p50: lat("p50"), p99: lat("p99"), p999: lat("p999"), max: lat("max") },
+    bad: sum("badReplies"),
+    errors: sum("errors"),
+    lost: sum("lost"),
+    serverCpu: median(defined(runs.map((r) => r.cpu?.server))),
+    generatorCpu: median(defined(runs.map((r) => r.cpu?.generator))),
+    serverCoreBusy: median(defined(runs.map((r) => coresBusy(r.cpu, r.serverCores, "mean")))),
+    generatorCoreBusy: median(defined(runs.map((r) => coresBusy(r.cpu, r.generatorCores, "max")))),
+    otherCpu: median(defined(runs.map((r) => r.cpu?.other))),
+    kbPerConnection: median(defined(runs.map((r) => r.hold?.kbPerConnection))),
+    held: median(defined(results.map((r) => r.held))),
+    answered: Math.min(...defined(results.map((r) => r.answered))),
+    firstError: runs.find((r) => r.error !== undefined)?.error,
+  };
+}
+
+/** Every variant of every load, in the order they first ran. */
+export function summariseAll(records: RunRecord[]): Summary[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const record of records) {
+    const key = `${record.load}\u0000${record.workload}\u0000${record.variant}`;
+    groups.set(key, [...(groups.get(key) ?? []), record]);
+  }
+  return [...groups.values()].flatMap((runs) => {
+    const summary = summarise(runs);
+    return summary === undefined ? [] : [summary];
+  });
+}
+
+function find(
+  summaries: Summary[],
+  load: LoadName,
+  workload: string,
+  variant: string,
+): Summary | undefined {
+  return summaries.find((s) => s.load === load && s.workload === workload && s.variant === variant);
+}
+
+// ---------- judging ----------
+
+/**
+ * Why a comparison of `subject` with `reference` says nothing about the
+ * servers, or undefined when it does: the reference's server core must be
+ * saturated and neither run's generator core.
+ */
+export function inconclusive(reference: Summary, subject: Summary): string | undefined {
+  const refServer = reference.serverCoreBusy;
+  const refGenerator = reference.generatorCoreBusy;
+  const subjectGenerator = subject.generatorCoreBusy;
+  if (refServer === undefined || refGenerator === undefined || subjectGenerator === undefined) {
+    return "inconclusive: no per-core CPU figures (unpinned?)";
+  }
+  const other = Math.max(reference.otherCpu ?? 0, subject.otherCpu ?? 0);
+  if (other >= OTHER_LOAD) {
+    return `inconclusive: other processes used ${pct(other)} of a core during the runs`;
+  }
+  if (refGenerator >= SATURATED || subjectGenerator >= SATURATED) {
+    return `inconclusive: generator-bound (generator core ${pct(Math.max(refGenerator, subjectGenerator))} busy; ${reference.variant} server core ${pct(refServer)})`;
+  }
+  if (refServer < SATURATED) {
+    return `inconclusive: ${reference.variant} server core only ${pct(refServer)} busy, not the bottleneck`;
+  }
+  return undefined;
+}
+
+interface RateTarget {
+  load: LoadName;
+  workload: string;
   name: string;
-  node: string;
+  subject: string;
   reference: string;
-  referenceLabel: string;
   min: number;
-}[] = [
+}
+
+const RATE_TARGETS: RateTarget[] = [
   {
     load: "rr",
+    workload: "rr",
     name: "rr throughput",
-    node: "Node",
+    subject: "timeserver",
     reference: "C",
-    referenceLabel: "C",
     min: 0.8,
   },
   {
     load: "pipelined",
-    name: "pipelined throughput",
-    node: "Node",
+    workload: "pipelined",
+    name: "pipelined throughput (100×16)",
+    subject: "timeserver",
     reference: "C",
-    referenceLabel: "C",
-    min: 0.7,
+    min: 0.75,
   },
   {
     load: "churn",
-    name: "churn sessions/s",
-    node: "Node",
+    workload: "churn",
+    name: "churn sessions/s vs C",
+    subject: "timeserver",
     reference: "C",
-    referenceLabel: "C",
     min: 0.9,
   },
   {
+    load: "churn",
+    workload: "churn",
+    name: "churn sessions/s vs naive Node",
+    subject: "timeserver",
+    reference: "naive Node",
+    min: 1,
+  },
+  {
+    load: "udp",
+    workload: "udp-sntp",
+    name: "SNTP over UDP",
+    subject: "timeserver",
+    reference: "C",
+    min: 0.5,
+  },
+  {
+    load: "udp",
+    workload: "udp-rfc868",
+    name: "RFC 868 over UDP",
+    subject: "timeserver",
+    reference: "C",
+    min: 0.5,
+  },
+  {
     load: "logging",
+    workload: "rr",
     name: "logging: info vs warn throughput",
-    node: "Node info",
-    reference: "Node warn",
-    referenceLabel: "warn",
+    subject: "timeserver info",
+    reference: "timeserver warn",
     min: 0.5,
   },
 ];
 
-export function judge(records: RunRecord[], settings: Settings): Check[] {
+function rateCell(s: Summary | undefined): string {
+  return s?.rate === undefined ? "—" : `${fmtRate(s.rate.median)} ${s.unit}`;
+}
+
+function ratioCheck(summaries: Summary[], target: RateTarget): Check {
+  const subject = find(summaries, target.load, target.workload, target.subject);
+  const ref = find(summaries, target.load, target.workload, target.reference);
+  const base = {
+    load: target.load,
+    name: target.name,
+    subject: rateCell(subject),
+    reference: `${rateCell(ref)} (${target.reference})`,
+    target: `≥ ${target.min}× ${target.reference}`,
+  };
+  if (subject?.rate === undefined || ref?.rate === undefined || ref.rate.median <= 0) {
+    return {
+      ...base,
+      ratio: undefined,
+      result: "NO DATA",
+      note: subject?.firstError ?? ref?.firstError,
+    };
+  }
+  const ratio = subject.rate.median / ref.rate.median;
+  const why = inconclusive(ref, subject);
+  if (why !== undefined) return { ...base, ratio, result: "INCONCLUSIVE", note: why };
+  return { ...base, ratio, result: ratio >= target.min ? "PASS" : "MISS" };
+}
+
+export function judge(
+  records: RunRecord[],
+  settings: Settings,
+  skipped: Partial<Record<LoadName, string>>,
+): Check[] {
+  const summaries = summariseAll(records);
   const checks: Check[] = [];
   for (const load of settings.loads) {
+    const skip = skipped[load];
     for (const target of RATE_TARGETS.filter((t) => t.load === load)) {
       checks.push(
-        ratioCheck(
-          load,
-          target.name,
-          pick(records, load, target.node),
-          pick(records, load, target.reference),
-          target.referenceLabel,
-          target.min,
-        ),
+        skip === undefined
+          ? ratioCheck(summaries, target)
+          : {
+              load,
+              name: target.name,
+              subject: "—",
+              reference: "—",
+              ratio: undefined,
+              target: `≥ ${target.min}× ${target.reference}`,
+              result: "SKIPPED",
+              note: skip,
+            },
       );
     }
-    switch (load) {
-      case "rr": {
-        const node = pick(records, load, "Node");
-        const c = pick(records, load, "C");
-        const np = node?.result?.latencyMs.p99;
-        const cp = c?.result?.latencyMs.p99;
-        const base = {
-          load,
-          name: "rr p99 latency",
-          node: np === undefined ? "—" : `${fmtMs(np)} ms`,
-          reference: cp === undefined ? "—" : `${fmtMs(cp)} ms (C)`,
-          target: "≤ 2× C",
-        };
-        if (np === undefined || cp === undefined || cp <= 0) {
-          checks.push({ ...base, ratio: undefined, result: "NO DATA" });
-        } else {
-          checks.push({ ...base, ratio: np / cp, result: np <= 2 * cp ? "PASS" : "MISS" });
-        }
-        break;
-      }
-      case "hold": {
-        const node = pick(records, load, "Node");
-        const c = pick(records, load, "C");
-        const nk = node?.hold?.kbPerConnection;
-        const ck = c?.hold?.kbPerConnection;
+    if (load === "rr") checks.push(p99Check(summaries));
+    if (load === "udp" && skip === undefined) {
+      for (const workload of ["udp-sntp", "udp-rfc868"]) {
+        const s = find(summaries, "udp", workload, "timeserver");
         checks.push({
           load,
-          name: "hold memory per connection",
-          node: nk === undefined ? "—" : `${fmtKb(nk)} KB/conn`,
-          reference: ck === undefined ? "—" : `${fmtKb(ck)} KB/conn (C)`,
-          ratio: nk !== undefined && ck !== undefined && ck > 0 ? nk / ck : undefined,
-          target: "≤ 3 KB/conn",
-          result: nk === undefined ? "NO DATA" : nk <= 3 ? "PASS" : "MISS",
-          ...(node?.error !== undefined ? { note: node.error } : {}),
-        });
-        const answered = node?.result?.answered;
-        const cAnswered = c?.result?.answered;
-        checks.push({
-          load,
-          name: "hold: all connections answer",
-          node: answered === undefined ? "—" : `${answered}/${settings.holdConnections}`,
-          reference: cAnswered === undefined ? "—" : `${cAnswered}/${settings.holdConnections} (C)`,
+          name: `${workload}: bad replies, lost`,
+          subject: s === undefined ? "—" : `${s.bad} bad, ${s.lost} lost`,
+          reference: "—",
           ratio: undefined,
-          target: `${settings.holdConnections}/${settings.holdConnections}`,
-          result:
-            answered === undefined
-              ? "NO DATA"
-              : answered === settings.holdConnections
-                ? "PASS"
-                : "MISS",
+          target: "0 bad",
+          result: s?.rate === undefined ? "NO DATA" : s.bad === 0 ? "PASS" : "MISS",
         });
-        break;
       }
-      default:
-        break; // the rest is judged by RATE_TARGETS alone, or (workers) reported, not judged
     }
+    if (load === "hold") checks.push(...holdChecks(summaries, settings));
   }
-  const nodeRuns = records.filter((r) => r.variant.startsWith("Node") && r.result !== undefined);
-  if (nodeRuns.length > 0) {
-    const bad = nodeRuns.reduce((sum, r) => sum + (r.result?.badReplies ?? 0), 0);
-    const errors = nodeRuns.reduce((sum, r) => sum + (r.result?.errors ?? 0), 0);
-    const cRuns = records.filter((r) => r.variant === "C" && r.result !== undefined);
-    const cBad = cRuns.reduce((sum, r) => sum + (r.result?.badReplies ?? 0), 0);
-    const cErrors = cRuns.reduce((sum, r) => sum + (r.result?.errors ?? 0), 0);
-    const offenders = nodeRuns
+  const subjectRuns = records.filter(
+    (r) => r.variant.startsWith("timeserver") && r.result !== undefined,
+  );
+  if (subjectRuns.length > 0) {
+    const bad = subjectRuns.reduce((sum, r) => sum + (r.result?.badReplies ?? 0), 0);
+    const errors = subjectRuns.reduce((sum, r) => sum + (r.result?.errors ?? 0), 0);
+    const offenders = subjectRuns
       .filter((r) => (r.result?.badReplies ?? 0) + (r.result?.errors ?? 0) > 0)
-      .map((r) => `${r.load}/${r.variant}`);
+      .map((r) => `${r.workload}/${r.variant}`);
     checks.push({
-      load: nodeRuns[0]?.load ?? "rr",
-      name: "correctness: bad replies, errors (all Node runs)",
-      node: `${bad} bad, ${errors} errors`,
-      reference: `${cBad} bad, ${cErrors} errors (C)`,
+      load: subjectRuns[0]?.load ?? "rr",
+      name: "correctness: bad replies, errors (all timeserver runs)",
+      subject: `${bad} bad, ${errors} errors`,
+      reference: "—",
       ratio: undefined,
       target: "0 bad, 0 errors",
       result: bad === 0 && errors === 0 ? "PASS" : "MISS",
@@ -242,6 +369,61 @@ export function judge(records: RunRecord[], settings: Settings): Check[] {
     });
   }
   return checks;
+}
+
+function p99Check(summaries: Summary[]): Check {
+  const subject = find(summaries, "rr", "rr", "timeserver");
+  const ref = find(summaries, "rr", "rr", "C");
+  const np = subject?.latencyMs?.p99;
+  const cp = ref?.latencyMs?.p99;
+  const base = {
+    load: "rr" as const,
+    name: "rr p99 latency",
+    subject: np === undefined ? "—" : `${fmtMs(np)} ms`,
+    reference: cp === undefined ? "—" : `${fmtMs(cp)} ms (C)`,
+    target: "≤ 1.5× C",
+  };
+  if (subject === undefined || ref === undefined || np === undefined || cp === undefined) {
+    return { ...base, ratio: undefined, result: "NO DATA" };
+  }
+  const ratio = cp > 0 ? np / cp : undefined;
+  const why = inconclusive(ref, subject);
+  if (why !== undefined) return { ...base, ratio, result: "INCONCLUSIVE", note: why };
+  return { ...base, ratio, result: np <= 1.5 * cp ? "PASS" : "MISS" };
+}
+
+function holdChecks(summaries: Summary[], settings: Settings): Check[] {
+  const subject = find(summaries, "hold", "hold", "timeserver");
+  const ref = find(summaries, "hold", "hold", "C");
+  const nk = subject?.kbPerConnection;
+  const ck = ref?.kbPerConnection;
+  const n = settings.holdConnections;
+  return [
+    {
+      load: "hold",
+      name: `hold memory per connection (${n} idle)`,
+      subject: nk === undefined ? "—" : `${fmtKb(nk)} KB/conn`,
+      reference: ck === undefined ? "—" : `${fmtKb(ck)} KB/conn (C)`,
+      ratio: nk !== undefined && ck !== undefined && ck > 0 ? nk / ck : undefined,
+      target: "≤ 3 KB/conn",
+      result: nk === undefined ? "NO DATA" : nk <= 3 ? "PASS" : "MISS",
+      note: "memory, not a rate: the generator-bound rule does not apply",
+    },
+    {
+      load: "hold",
+      name: "hold: all connections answer",
+      subject: subject?.answered === undefined ? "—" : `${subject.answered}/${n}`,
+      reference: ref?.answered === undefined ? "—" : `${ref.answered}/${n} (C)`,
+      ratio: undefined,
+      target: `${n}/${n}`,
+      result:
+        subject?.answered === undefined || !Number.isFinite(subject.answered)
+          ? "NO DATA"
+          : subject.answered === n
+            ? "PASS"
+            : "MISS",
+    },
+  ];
 }
 
 // ---------- formatting ----------
@@ -263,41 +445,38 @@ function fmtMb(kb: number | undefined): string {
   return kb === undefined ? "—" : `${(kb / 1024).toFixed(1)} MB`;
 }
 
-function fmtCores(value: number | undefined): string {
+function pct(value: number | undefined): string {
   return value === undefined ? "—" : `${Math.round(value * 100)}%`;
-}
-
-function fmtCoreBusy(cpu: CpuFigures | undefined): string {
-  if (cpu === undefined || cpu.coreBusy.length === 0) return "—";
-  return cpu.coreBusy
-    .slice(0, 2)
-    .map((share) => `${Math.round(share * 100)}%`)
-    .join(" / ");
-}
-
-/** Which side ran out of CPU: a busy core ≥ 90%, other processes ≥ 10% of a core. */
-export function saturation(cpu: CpuFigures | undefined, pinned: boolean): string {
-  if (cpu === undefined) return "—";
-  const parts: string[] = [];
-  if (pinned) {
-    const serverBusy = (cpu.coreBusy[0] ?? 0) >= 0.9;
-    const generatorBusy = (cpu.coreBusy[1] ?? 0) >= 0.9;
-    if (serverBusy && generatorBusy) parts.push("both cores");
-    else if (serverBusy) parts.push("server core");
-    else if (generatorBusy) parts.push("generator core");
-    else parts.push("neither");
-  } else {
-    const average = cpu.coreBusy.reduce((sum, share) => sum + share, 0) / cpu.coreBusy.length;
-    parts.push(
-      average >= 0.9 ? "all cores" : `cores ${Math.round(average * 100)}% busy on average`,
-    );
-  }
-  if (cpu.other >= 0.1) parts.push(`**${Math.round(cpu.other * 100)}% other load**`);
-  return parts.join(", ");
 }
 
 function fmtRatio(value: number | undefined): string {
   return value === undefined ? "—" : `${value.toFixed(2)}×`;
+}
+
+/** Median and the spread of the repeats: "134,090 (128,400–139,000)". */
+function rateWithSpread(s: Summary): string {
+  if (s.rate === undefined) return `error: ${s.firstError ?? "?"}`;
+  const { median: mid, min, max } = s.rate;
+  const spread = s.runs.length > 1 ? ` (${fmtRate(min)}–${fmtRate(max)}, ±${spreadPct(s)}%)` : "";
+  return `${fmtRate(mid)}${spread}`;
+}
+
+function spreadPct(s: Summary): string {
+  if (s.rate === undefined || s.rate.median <= 0) return "?";
+  return ((((s.rate.max - s.rate.min) / 2) * 100) / s.rate.median).toFixed(0);
+}
+
+/** Which side ran out of CPU in this variant's runs. */
+export function boundBy(s: Summary): string {
+  const server = s.serverCoreBusy;
+  const generator = s.generatorCoreBusy;
+  if (server === undefined || generator === undefined) return "—";
+  const serverFull = server >= SATURATED;
+  const generatorFull = generator >= SATURATED;
+  if (serverFull && generatorFull) return "both";
+  if (serverFull) return "server";
+  if (generatorFull) return "**generator**";
+  return "neither";
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -306,19 +485,30 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `|${header.map(() => "---").join("|")}|`, ...rows.map(line)].join("\n");
 }
 
-function verdictCell(result: Verdict): string {
-  return result === "PASS" ? "PASS" : `**${result}**`;
+function verdictCell(check: Check): string {
+  if (check.result === "PASS") return "PASS";
+  if (check.result === "INCONCLUSIVE") {
+    if (check.note?.startsWith("inconclusive: generator-bound")) {
+      return "*inconclusive: generator-bound*";
+    }
+    return check.note?.startsWith("inconclusive: other")
+      ? "*inconclusive: other load*"
+      : "*inconclusive: reference not saturated*";
+  }
+  if (check.result === "SKIPPED") return "*skipped*";
+  return `**${check.result}**`;
 }
 
 export interface ReportContext {
   machine: MachineInfo;
   settings: Settings;
   pinned: boolean;
-  workersAvailable: boolean;
-  workersNote: string;
+  skipped: Partial<Record<LoadName, string>>;
   totalSeconds: number;
   notes: string[];
 }
+
+const RATE_LOADS: LoadName[] = ["rr", "pipelined", "churn", "udp", "logging"];
 
 export function renderMarkdown(
   records: RunRecord[],
@@ -326,212 +516,206 @@ export function renderMarkdown(
   context: ReportContext,
 ): string {
   const { machine, settings } = context;
+  const summaries = summariseAll(records);
   const out: string[] = [];
-  out.push("# Time server benchmark: Node vs the C reference", "");
+  out.push("# Time server benchmark: timeserver, the naive Node peer and the C reference", "");
   out.push(
     `${machine.date} · Node ${machine.nodeVersion} · ${machine.cpuModel} × ${machine.cores} cores · Linux ${machine.kernel}`,
     "",
-    `Runs of ${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warmup; hold: ${settings.holdConnections} connections held ${settings.holdSeconds} s; ${settings.repeat === 1 ? "one run per variant" : `${settings.repeat} interleaved runs per variant, median by rate reported`}. ` +
+    `Load generator: bench/c-loadgen/loadgen (C, one thread, epoll). Runs of ${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warmup; hold: ${settings.holdConnections} connections held ${settings.holdSeconds} s; ${settings.repeat === 1 ? "one run per variant" : `${settings.repeat} interleaved runs per variant, median reported with the min–max of the runs`}. ` +
       (context.pinned
-        ? "Server pinned to core 0, load generator (timebench, its own process) to core 1."
-        : "**Unpinned** (taskset missing or fewer than 2 cores): server and load generator share the cores.") +
+        ? "Server pinned to core 0, load generator to core 1."
+        : "**Unpinned** (taskset missing or fewer than 2 cores): every ratio is inconclusive.") +
       ` Loads: ${settings.loads.join(", ")}. Total ${context.totalSeconds.toFixed(0)} s.`,
+    "",
+    `A ratio is judged PASS or MISS only when the reference's server core was ≥ ${SATURATED * 100}% busy (it was the bottleneck), no generator core was ≥ ${SATURATED * 100}% busy and other processes used < ${OTHER_LOAD * 100}% of a core; otherwise it is inconclusive, never PASS.`,
     "",
   );
 
   out.push("## Targets", "");
   out.push(
     table(
-      ["Check", "Node", "Reference", "Node/ref", "Target", "Result"],
+      ["Check", "timeserver", "Reference", "Ratio", "Target", "Result", "Why"],
       checks.map((check) => [
         check.name,
-        check.node,
+        check.subject,
         check.reference,
         fmtRatio(check.ratio),
         check.target,
-        verdictCell(check.result),
+        verdictCell(check),
+        check.note ?? "",
       ]),
     ),
     "",
   );
 
-  const throughput = records.filter(
-    (r) => r.load === "rr" || r.load === "pipelined" || r.load === "churn" || r.load === "logging",
-  );
-  if (throughput.length > 0) {
+  const rateRows = summaries.filter((s) => RATE_LOADS.includes(s.load));
+  if (rateRows.length > 0) {
     out.push("## Throughput and latency", "");
-    const rows = throughput
-      .filter((r) => pick(records, r.load, r.variant) === r)
-      .map((r) => {
-        const ref =
-          r.load === "logging"
-            ? r.variant === "Node info"
-              ? pick(records, r.load, "Node warn")
-              : undefined
-            : r.variant === "Node"
-              ? pick(records, r.load, "C")
-              : undefined;
-        const ratio =
-          ref?.rate !== undefined && r.rate !== undefined && ref.rate > 0
-            ? fmtRatio(r.rate / ref.rate) + (r.load === "logging" ? " of warn" : " of C")
-            : "";
-        const l = r.result?.latencyMs;
-        return [
-          `${r.load} (${LOAD_DESCRIPTIONS[r.load]})`,
-          r.variant,
-          r.rate === undefined ? `error: ${r.error ?? "?"}` : `${fmtRate(r.rate)} ${r.unit}`,
-          ratio,
-          l === undefined ? "—" : fmtMs(l.p50),
-          l === undefined ? "—" : fmtMs(l.p99),
-          l === undefined ? "—" : fmtMs(l.p999),
-          l === undefined ? "—" : fmtMs(l.max),
-          r.result === undefined ? "—" : String(r.result.badReplies),
-          r.result === undefined ? "—" : String(r.result.errors),
-          fmtCores(r.cpu?.server),
-          fmtCores(r.cpu?.generator),
-          fmtCoreBusy(r.cpu),
-          fmtCores(r.cpu?.other),
-          saturation(r.cpu, context.pinned),
-        ];
-      });
     out.push(
       table(
         [
           "Load",
           "Server",
-          "Rate",
-          "Ratio",
+          "Rate (median, min–max)",
+          "vs C (logging: vs warn)",
           "p50 ms",
           "p99 ms",
-          "p99.9 ms",
           "max ms",
           "Bad",
           "Errors",
-          "Server CPU",
-          "Generator CPU",
-          "Core 0 / 1 busy",
+          "Lost",
+          "Server core",
+          "Generator core",
           "Other CPU",
-          "Saturated",
+          "Bound by",
         ],
-        rows,
+        rateRows.map((s) => {
+          const refName = s.load === "logging" ? "timeserver warn" : "C";
+          const c = find(summaries, s.load, s.workload, refName);
+          const vs =
+            c?.rate !== undefined && s.rate !== undefined && c !== s && c.rate.median > 0
+              ? fmtRatio(s.rate.median / c.rate.median)
+              : "";
+          const l = s.latencyMs;
+          return [
+            `${s.workload}`,
+            s.variant,
+            `${rateWithSpread(s)} ${s.unit}`,
+            vs,
+            l === undefined ? "—" : fmtMs(l.p50),
+            l === undefined ? "—" : fmtMs(l.p99),
+            l === undefined ? "—" : fmtMs(l.max),
+            String(s.bad),
+            String(s.errors),
+            s.load === "udp" ? String(s.lost) : "",
+            pct(s.serverCoreBusy),
+            pct(s.generatorCoreBusy),
+            pct(s.otherCpu),
+            boundBy(s),
+          ];
+        }),
       ),
       "",
-      "Latency: rr from request to reply; churn from connect to close. CPU figures cover the middle of the measured window, in % of one core: " +
-        "Server and Generator = user+system time of those processes (server: its whole process group); " +
-        "Core 0 / 1 busy = each core's busy share from /proc/stat (core 0 runs the server, core 1 the generator; includes softirq network processing); " +
-        "Other CPU = busy time not accounted to server, generator or interrupts, i.e. other processes on the machine (above a few % they competed with the run). " +
-        "Saturated: which pinned core was ≥ 90% busy; when it is only the generator core, the rate is bounded by the load generator, not the server, and the Node/C ratio understates the gap.",
+      `Loads: ${RATE_LOADS.filter((load) => settings.loads.includes(load))
+        .map((load) => `${load} = ${LOAD_DESCRIPTIONS[load]}`)
+        .join("; ")}. ` +
+        "Latency: rr and udp from request to reply; churn from connect to close. " +
+        "Server core / Generator core: busy share of the pinned cores from /proc/stat over the middle of the measured window (includes the softirq network work done there), median of the runs. " +
+        `Other CPU: busy time of the machine not used by the server, the generator or interrupts (other processes; ≥ ${OTHER_LOAD * 100}% makes a comparison inconclusive). ` +
+        `Bound by: which pinned core was ≥ ${SATURATED * 100}% busy.`,
       "",
     );
+    for (const [load, why] of Object.entries(context.skipped)) {
+      if (RATE_LOADS.includes(load as LoadName)) out.push(`${load}: skipped: ${why}`, "");
+    }
   }
 
-  const holds = records.filter((r) => r.load === "hold" && pick(records, "hold", r.variant) === r);
+  const holds = summaries.filter((s) => s.load === "hold");
   if (holds.length > 0) {
     out.push(`## Hold: ${settings.holdConnections} idle connections on a fresh server`, "");
     out.push(
       table(
-        [
-          "Server",
-          "RSS idle",
-          "RSS mid-hold",
-          "KB/conn",
-          "Max RSS",
-          "Held",
-          "Answered",
-          "Failed",
-          "p50 ms",
-          "p99 ms",
-          "Bad",
-          "Errors",
-        ],
-        holds.map((r) => [
-          r.variant,
-          fmtMb(r.hold?.beforeKb),
-          fmtMb(r.hold?.midHoldKb),
-          r.hold?.kbPerConnection === undefined ? "—" : fmtKb(r.hold.kbPerConnection),
-          fmtMb(r.hold?.maxKb),
-          String(r.result?.held ?? "—"),
-          String(r.result?.answered ?? "—"),
-          String(r.result?.failed ?? "—"),
-          r.result === undefined ? "—" : fmtMs(r.result.latencyMs.p50),
-          r.result === undefined ? "—" : fmtMs(r.result.latencyMs.p99),
-          r.result === undefined ? "—" : String(r.result.badReplies),
-          r.result === undefined ? (r.error ?? "—") : String(r.result.errors),
-        ]),
+        ["Server", "RSS idle", "RSS mid-hold", "KB/conn", "Max RSS", "Held", "Answered", "Errors"],
+        holds.map((s) => {
+          const run =
+            s.runs.find((r) => r.hold?.kbPerConnection === s.kbPerConnection) ?? s.runs[0];
+          return [
+            s.variant,
+            fmtMb(run?.hold?.beforeKb),
+            fmtMb(run?.hold?.midHoldKb),
+            s.kbPerConnection === undefined ? "—" : fmtKb(s.kbPerConnection),
+            fmtMb(run?.hold?.maxKb),
+            String(s.held ?? "—"),
+            Number.isFinite(s.answered) ? String(s.answered) : "—",
+            s.rate === undefined ? (s.firstError ?? "—") : String(s.errors),
+          ];
+        }),
       ),
       "",
-      "KB/conn = (VmRSS at the midpoint of the hold phase − VmRSS of the idle fresh server) / connections. " +
-        "The hold phase is taken to start when the server's open descriptors show every connection accepted; " +
-        "one sample is taken hold-seconds/2 later, before the TIME round. Max RSS is the largest VmRSS polled (every 100 ms) during the whole load, TIME round included. p50/p99: the TIME round after the hold.",
+      "KB/conn = (VmRSS at the midpoint of the hold phase − VmRSS of the idle fresh server) / connections, median of the runs; Answered = the fewest connections that answered TIME after the hold in any run.",
       "",
     );
   }
 
-  if (settings.loads.includes("workers")) {
-    out.push("## Workers", "");
-    if (!context.workersAvailable) {
-      out.push(`Skipped: ${context.workersNote}`, "");
-    } else {
-      const workerRuns = records.filter(
-        (r) => r.load === "workers" && pick(records, "workers", r.variant, r.workload) === r,
-      );
+  const bench = summaries.filter((s) => s.load === "timebench");
+  if (bench.length > 0) {
+    const loadgen = bench.find((s) => s.role === "reference");
+    const timebench = bench.find((s) => s.role === "subject");
+    out.push("## How much one timebench process drives", "");
+    out.push(
+      table(
+        ["Generator", "Rate against the C reference (rr 100×1)", "Generator CPU", "Server core"],
+        bench.map((s) => [
+          s.variant,
+          `${rateWithSpread(s)} ${s.unit}`,
+          pct(s.generatorCpu),
+          pct(s.serverCoreBusy),
+        ]),
+      ),
+      "",
+    );
+    if (loadgen?.rate !== undefined && timebench?.rate !== undefined && loadgen.rate.median > 0) {
       out.push(
-        table(
-          [
-            "Load",
-            "Workers",
-            "req/s",
-            "vs 1 worker",
-            "p50 ms",
-            "p99 ms",
-            "max ms",
-            "Bad",
-            "Errors",
-            "Server CPU",
-            "Generator CPU",
-            "Core 0 / 1 busy",
-            "Other CPU",
-            "Saturated",
-          ],
-          workerRuns.map((r) => {
-            const one = pick(records, "workers", "Node 1 worker", r.workload);
-            const l = r.result?.latencyMs;
-            return [
-              r.workload === "rr" ? "rr (100 conns, P1)" : "pipelined (100 conns, P16)",
-              String(r.workers ?? "?"),
-              r.rate === undefined ? `error: ${r.error ?? "?"}` : fmtRate(r.rate),
-              one?.rate !== undefined && r.rate !== undefined && one.rate > 0
-                ? fmtRatio(r.rate / one.rate)
-                : "—",
-              l === undefined ? "—" : fmtMs(l.p50),
-              l === undefined ? "—" : fmtMs(l.p99),
-              l === undefined ? "—" : fmtMs(l.max),
-              r.result === undefined ? "—" : String(r.result.badReplies),
-              r.result === undefined ? "—" : String(r.result.errors),
-              fmtCores(r.cpu?.server),
-              fmtCores(r.cpu?.generator),
-              fmtCoreBusy(r.cpu),
-              fmtCores(r.cpu?.other),
-              saturation(r.cpu, false),
-            ];
-          }),
-        ),
-        "",
-        context.pinned
-          ? "Server pinned to cores 0,1 (taskset -c 0,1), load generator **unpinned: it shares the same two cores** with the server, so these figures are not comparable with the pinned ones above."
-          : "Unpinned; the load generator shares the cores with the server.",
+        `One timebench process drives ${fmtRatio(timebench.rate.median / loadgen.rate.median)} of what loadgen drives against the same C server.`,
         "",
       );
     }
   }
 
-  const misses = checks.filter((check) => check.result !== "PASS");
-  out.push("## Misses", "");
-  if (misses.length === 0) out.push("None: every target met.", "");
-  else {
-    for (const miss of misses) {
+  if (settings.loads.includes("workers")) {
+    out.push("## Workers", "");
+    const skip = context.skipped.workers;
+    if (skip !== undefined) out.push(`Not measured: ${skip}`, "");
+    else {
+      const rows = summaries.filter((s) => s.load === "workers");
       out.push(
-        `- **${miss.result}** ${miss.name}: Node ${miss.node} vs ${miss.reference}${miss.ratio === undefined ? "" : ` = ${fmtRatio(miss.ratio)}`}, target ${miss.target}${miss.note === undefined ? "" : ` (${miss.note})`}`,
+        table(
+          [
+            "n",
+            "Server",
+            "Rate (median, min–max)",
+            "vs C n",
+            "vs n=1",
+            "p99 ms",
+            "Server cores",
+            "Generator cores (max)",
+            "Judgement",
+          ],
+          rows.map((s) => {
+            const ref = rows.find((r) => r.workers === s.workers && r.role === "reference");
+            const one = rows.find((r) => r.workers === 1 && r.role === s.role);
+            const ratio = (a?: Summary, b?: Summary) =>
+              a?.rate !== undefined && b?.rate !== undefined && b.rate.median > 0 && a !== b
+                ? fmtRatio(a.rate.median / b.rate.median)
+                : "—";
+            return [
+              String(s.workers ?? "?"),
+              s.variant,
+              `${rateWithSpread(s)} ${s.unit}`,
+              ratio(s, ref),
+              ratio(s, one),
+              s.latencyMs === undefined ? "—" : fmtMs(s.latencyMs.p99),
+              pct(s.serverCoreBusy),
+              pct(s.generatorCoreBusy),
+              s.role === "subject" && ref !== undefined
+                ? (inconclusive(ref, s) ?? "conclusive")
+                : "",
+            ];
+          }),
+        ),
+        "",
+      );
+    }
+  }
+
+  const open = checks.filter((check) => check.result !== "PASS");
+  out.push("## Misses and inconclusive results", "");
+  if (open.length === 0) out.push("None: every target met.", "");
+  else {
+    for (const check of open) {
+      out.push(
+        `- **${check.result}** ${check.name}: timeserver ${check.subject} vs ${check.reference}${check.ratio === undefined ? "" : ` = ${fmtRatio(check.ratio)}`}, target ${check.target}${check.note === undefined ? "" : ` (${check.note})`}`,
       );
     }
     out.push("");
@@ -540,5 +724,5 @@ export function renderMarkdown(
   if (context.notes.length > 0) {
     out.push("## Notes", "", ...context.notes.map((note) => `- ${note}`), "");
   }
-  return `${out.join("\n")}`;
+  return out.join("\n");
 }

@@ -7,6 +7,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
+import dgram from "node:dgram";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -24,9 +25,16 @@ export const LOG_DIR = "/tmp/timeserver-bench";
 export interface ServerSpec {
   /** Short name for logs and file names, e.g. "c", "node", "node-info". */
   name: string;
-  kind: "c" | "node";
-  /** Extra flags for the Node server (after --host, --port and --log-level). */
+  /** c: the C TCP reference; c-udp: the C UDP reference; naive: the naive Node peer; node: timeserver. */
+  kind: "c" | "c-udp" | "naive" | "node";
+  /** Extra flags (timeserver: after --host, --port and --log-level; c-udp: e.g. --mmsg). */
   extraArgs?: readonly string[];
+  /** Serve SNTP, RFC 868 and daytime over UDP on ports of their own. */
+  udp?: boolean;
+  /** How readiness is probed: TIME over TCP (default) or an RFC 868 datagram. */
+  ready?: "tcp" | "udp";
+  /** C reference: SO_REUSEPORT threads (-t). */
+  threads?: number;
   logLevel?: string;
   /** taskset CPU list, e.g. "0" or "0,1"; undefined = not pinned. */
   cpus: string | undefined;
@@ -36,10 +44,19 @@ export interface ServerSpec {
   nodeFlags?: readonly string[];
 }
 
+/** The ports one server listens on: TCP always, the UDP services when asked for. */
+export interface ServerPorts {
+  tcp: number;
+  ntp: number;
+  rfc868: number;
+  daytime: number;
+}
+
 export interface RunningServer {
   spec: ServerSpec;
   pid: number;
   port: number;
+  ports: ServerPorts;
   logFile: string;
   command: string[];
   /** Seconds from spawn until it answered TIME. */
@@ -50,6 +67,8 @@ export interface RunningServer {
 export interface ServerPaths {
   root: string;
   cBinary: string;
+  cUdpBinary: string;
+  naiveServer: string;
   nodeServer: string;
   taskset: string | undefined;
 }
@@ -65,22 +84,51 @@ function takePort(): number {
   return port;
 }
 
-export function serverCommand(spec: ServerSpec, port: number, paths: ServerPaths): string[] {
-  const inner =
-    spec.kind === "c"
-      ? [paths.cBinary, String(port)]
-      : [
+/** Four fresh ports: TCP, then NTP, RFC 868 and daytime (used only by UDP servers). */
+export function takePorts(): ServerPorts {
+  return { tcp: takePort(), ntp: takePort(), rfc868: takePort(), daytime: takePort() };
+}
+
+function udpFlags(ports: ServerPorts): string[] {
+  return [
+    "--ntp-port",
+    String(ports.ntp),
+    "--rfc868-port",
+    String(ports.rfc868),
+    "--daytime-port",
+    String(ports.daytime),
+  ];
+}
+
+export function serverCommand(spec: ServerSpec, ports: ServerPorts, paths: ServerPaths): string[] {
+  const inner = ((): string[] => {
+    switch (spec.kind) {
+      case "c":
+        return [
+          paths.cBinary,
+          ...(spec.threads === undefined ? [] : ["-t", String(spec.threads)]),
+          String(ports.tcp),
+        ];
+      case "c-udp":
+        return [paths.cUdpBinary, ...(spec.extraArgs ?? []), ...udpFlags(ports)];
+      case "naive":
+        return [process.execPath, paths.naiveServer, String(ports.tcp), LOOPBACK];
+      case "node":
+        return [
           process.execPath,
           ...(spec.nodeFlags ?? []),
           paths.nodeServer,
           "--host",
           LOOPBACK,
           "--port",
-          String(port),
+          String(ports.tcp),
           "--log-level",
           spec.logLevel ?? "warn",
+          ...(spec.udp === true ? udpFlags(ports) : []),
           ...(spec.extraArgs ?? []),
         ];
+    }
+  })();
   return spec.cpus !== undefined && paths.taskset !== undefined
     ? [paths.taskset, "-c", spec.cpus, ...inner]
     : inner;
@@ -88,9 +136,10 @@ export function serverCommand(spec: ServerSpec, port: number, paths: ServerPaths
 
 export async function startServer(spec: ServerSpec, paths: ServerPaths): Promise<RunningServer> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const port = takePort();
+  const ports = takePorts();
+  const port = ports.tcp;
   const logFile = path.join(LOG_DIR, `${spec.name}.log`);
-  const command = serverCommand(spec, port, paths);
+  const command = serverCommand(spec, ports, paths);
   const fd = openSync(logFile, "w");
   const began = performance.now();
   let child: ChildProcess;
@@ -113,6 +162,7 @@ export async function startServer(spec: ServerSpec, paths: ServerPaths): Promise
     spec,
     pid,
     port,
+    ports,
     logFile,
     command,
     readySeconds: 0,
@@ -143,7 +193,8 @@ async function waitReady(server: RunningServer, needed: number): Promise<void> {
       throw new Error(`${server.spec.name} exited at start: ${logTail(server.logFile)}`);
     }
     try {
-      await probe(server.port);
+      if (server.spec.ready === "udp") await probeUdp(server.ports.rfc868);
+      else await probe(server.port);
       good++;
       if (good >= needed) return;
     } catch (error) {
@@ -188,6 +239,25 @@ function probe(port: number): Promise<void> {
       if (/^JAM \d\d:\d\d:\d\d\r\n/.test(received)) finish();
       else finish(new Error(`unexpected probe reply ${JSON.stringify(received)}`));
     });
+  });
+}
+
+/** Send an empty datagram to the RFC 868 port, expect 4 bytes back. */
+function probeUdp(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket("udp4");
+    const timer = setTimeout(() => finish(new Error("udp probe timed out")), PROBE_TIMEOUT_MS);
+    function finish(error?: Error): void {
+      clearTimeout(timer);
+      socket.close();
+      if (error === undefined) resolve();
+      else reject(error);
+    }
+    socket.once("error", (error) => finish(error));
+    socket.once("message", (message) =>
+      message.length === 4 ? finish() : finish(new Error(`udp probe got ${message.length} bytes`)),
+    );
+    socket.send(Buffer.alloc(0), port, LOOPBACK);
   });
 }
 

@@ -1,0 +1,71 @@
+// The bench plan: which servers each load runs against, and that scaling is
+// measured only where every server core has a generator core of its own.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { casesFor, parseArgs, type Settings, workersPlan } from "../../bench/runner/plan.js";
+
+const settings: Settings = {
+  durationSeconds: 5,
+  warmupSeconds: 1,
+  holdSeconds: 5,
+  holdConnections: 15000,
+  repeat: 3,
+  loads: ["rr"],
+};
+const pin = { server: "0", generator: "1" };
+
+describe("bench plan", () => {
+  it("refuses to measure workers scaling on 2 cores and says why", () => {
+    const plan = workersPlan(2, true);
+    assert.deepEqual(plan.counts, []);
+    assert.match(plan.note, /cannot measure scaling honestly on 2 cores/);
+    assert.deepEqual(casesFor("workers", settings, pin, plan), []);
+  });
+
+  it("scales workers 1, 2, 4 on 8 cores, each server core with its own generator core", () => {
+    const plan = workersPlan(8, true);
+    assert.deepEqual(plan.counts, [1, 2, 4]);
+    const cases = casesFor("workers", settings, pin, plan);
+    const four = cases.filter((c) => c.workers === 4);
+    assert.deepEqual(
+      four.map((c) => c.variant),
+      ["C 4 threads", "timeserver 4 workers"],
+    );
+    for (const c of four) {
+      assert.equal(c.server.cpus, "0,1,2,3");
+      assert.deepEqual(c.traffic.cpus, ["4", "5", "6", "7"]);
+    }
+    assert.equal(four[0]?.server.threads, 4);
+  });
+
+  it("runs the C reference, the naive peer and timeserver under the same load generator", () => {
+    for (const load of ["rr", "pipelined", "churn", "hold"] as const) {
+      const cases = casesFor(load, settings, pin, workersPlan(2, true));
+      assert.deepEqual(
+        cases.map((c) => [c.variant, c.role, c.server.kind, c.traffic.generator]),
+        [
+          ["C", "reference", "c", "loadgen"],
+          ["naive Node", "peer", "naive", "loadgen"],
+          ["timeserver", "subject", "node", "loadgen"],
+        ],
+      );
+    }
+  });
+
+  it("drives timebench only in its own row, against the C reference", () => {
+    const cases = casesFor("timebench", settings, pin, workersPlan(2, true));
+    assert.deepEqual(
+      cases.map((c) => [c.server.kind, c.traffic.generator]),
+      [
+        ["c", "loadgen"],
+        ["c", "timebench"],
+      ],
+    );
+  });
+
+  it("leaves workers out of the default loads", () => {
+    const parsed = parseArgs([], {});
+    assert.equal(parsed.kind, "run");
+    if (parsed.kind === "run") assert.ok(!parsed.settings.loads.includes("workers"));
+  });
+});

@@ -135,7 +135,8 @@ export class ClusterSupervisor {
   signalWorkers(signal: NodeJS.Signals): void {
     for (const slot of this.slots) {
       // A worker still starting has no handler yet (the signal would kill it) and loads the files anyway.
-      if (slot.listening && slot.worker !== undefined && !slot.worker.isDead()) slot.worker.process.kill(signal);
+      if (slot.listening && slot.worker !== undefined && !slot.worker.isDead())
+        slot.worker.process.kill(signal);
     }
   }
 
@@ -248,7 +249,8 @@ export class ClusterSupervisor {
     if (this.bound === undefined) this.bound = { address, port };
     if (this.state !== "starting" || this.slots.some((each) => !each.listening)) return;
     this.state = "running";
-    this.logger.info(
+    this.logger.lifecycle(
+      "info",
       `Listening on ${formatHostPort(address, port)} with ${this.slots.length} workers`,
       { event: "listening", address, port, workers: this.slots.length },
     );

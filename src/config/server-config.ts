@@ -75,7 +75,7 @@ const MAX_WORKERS = 256;
 
 function parseWorkers(source: string, raw: string): number {
   const value = raw.trim().toLowerCase();
-  if (value === "auto") return availableParallelism();
+  if (value === "auto") return Math.min(availableParallelism(), MAX_WORKERS);
   const count = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(count >= 1 && count <= MAX_WORKERS)) {
     throw configError(source, raw, `must be a whole number from 1 to ${MAX_WORKERS}, or auto`);

@@ -11,16 +11,10 @@ import { SERVER_BIN, ServerProcess, startQuietServer } from "../helpers/server-p
 import { connectFor, TIME_REPLY, WireClient } from "../helpers/wire-client.js";
 
 const REPLY_BYTES = 14;
-/**
- * These fail until the logger's lifecycle lines are wired into the server and
- * the cluster primary (the lead's merge); then delete this and its uses.
- */
-const todo = "until the Listening lines are logged as lifecycle lines";
 
 describe("lifecycle lines", { concurrency: true }, () => {
   it("--port 0 --log-level warn still says which port it listens on", {
     timeout: 15_000,
-    todo,
   }, async (t) => {
     const child = spawn(
       process.execPath,
@@ -44,7 +38,6 @@ describe("lifecycle lines", { concurrency: true }, () => {
   ]) {
     it(`with ${args.join(" ")} logs "Listening on" with the port, and no per-connection lines`, {
       timeout: 20_000,
-      todo,
     }, async (t) => {
       const { server, socket } = await startQuietServer(args);
       t.after(() => server.kill());

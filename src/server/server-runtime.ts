@@ -92,7 +92,7 @@ export class ServerRuntime {
       const port = row.port(config);
       // An inherited socket replaces the listener; one never binds what it inherited.
       if (socket === undefined && port === undefined) continue;
-      const listener = this.build(row, port ?? 0, socket?.fd);
+      const listener = this.build(row, port ?? 0, socket);
       if (row.service === "line") line = listener as TcpListener;
       this.listeners.push(listener);
     }
@@ -186,12 +186,13 @@ export class ServerRuntime {
     return service;
   }
 
-  private build(row: ServiceRow, port: number, fd: number | undefined): Listener {
+  private build(row: ServiceRow, port: number, inherited: InheritedSocket | undefined): Listener {
     const config = this.config;
     const common = {
       host: config.host,
       port,
-      fd,
+      fd: inherited?.fd,
+      family: inherited?.family,
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,

@@ -43,6 +43,8 @@ export interface UdpListenerOptions {
   port: number;
   /** An inherited bound socket (systemd) to adopt instead of binding. */
   fd?: number;
+  /** The inherited socket's address family; else the family of `host`. */
+  family?: 4 | 6;
   logger?: Logger;
   clock?: Clock;
   counters?: CounterRegistry;
@@ -84,7 +86,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.bytesIn = bytes.received;
     this.bytesOut = bytes.sent;
     this.sendErrors = droppedCounter(this.counters, this.service.name, "send-error");
-    this.socket = dgram.createSocket({ type: isIP(this.host) === 6 ? "udp6" : "udp4" });
+    const family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
+    this.socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4" });
     this.socket.on("message", (datagram, remote) => this.receive(datagram, remote));
     this.socket.on("error", (error) => this.socketError(error));
   }

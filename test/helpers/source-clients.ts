@@ -1,13 +1,12 @@
 /**
  * Clients that choose their source address: a TCP client (WireClient) and a
- * UDP client bound to a given 127.x.y.z, so one test can be several distinct
+ * UDP client (UdpClient) bound to a given 127.x.y.z, so one test can be several distinct
  * clients on loopback and the server's access list and per-address limits
  * see them apart.
  */
 
-import dgram from "node:dgram";
-import { once } from "node:events";
 import net from "node:net";
+import { UdpClient } from "./udp-client.js";
 import { type CleanupContext, WireClient } from "./wire-client.js";
 
 /** A TCP connection from `localAddress` to `host:port`, destroyed when the test ends. */
@@ -38,59 +37,16 @@ export async function bytesBeforeClose(client: WireClient): Promise<number> {
   return received.length;
 }
 
-/** A UDP socket bound to `localAddress` that keeps every datagram it receives, in order. */
-export class DatagramClient {
-  readonly replies: Buffer[] = [];
-  private waiters: (() => void)[] = [];
+/** A UDP client bound to `localAddress` (UdpClient keeps every reply in order), closed when the test ends. */
+export async function udpClientFrom(t: CleanupContext, localAddress: string): Promise<UdpClient> {
+  const client = await UdpClient.open(localAddress);
+  t.after(() => client.close());
+  return client;
+}
 
-  private constructor(readonly socket: dgram.Socket) {
-    socket.on("message", (message) => {
-      this.replies.push(message);
-      for (const waiter of this.waiters.splice(0)) waiter();
-    });
-  }
-
-  static async bind(t: CleanupContext, localAddress: string): Promise<DatagramClient> {
-    const socket = dgram.createSocket(net.isIPv6(localAddress) ? "udp6" : "udp4");
-    t.after(() => socket.close());
-    socket.bind(0, localAddress);
-    await once(socket, "listening");
-    return new DatagramClient(socket);
-  }
-
-  get port(): number {
-    return this.socket.address().port;
-  }
-
-  /** Send one datagram; resolves once the kernel has taken it. */
-  send(port: number, data: Buffer, host = "127.0.0.1"): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.send(data, port, host, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-
-  /** Resolves with all replies once at least `count` have arrived. */
-  waitForReplies(count: number): Promise<Buffer[]> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (this.replies.length >= count) resolve(this.replies);
-        else this.waiters.push(check);
-      };
-      check();
-    });
-  }
-
-  /** Resolves with the first reply (from now on, looking at all kept so far) that `match` accepts. */
-  waitForReply(match: (reply: Buffer) => boolean): Promise<Buffer> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const found = this.replies.find(match);
-        if (found !== undefined) resolve(found);
-        else this.waiters.push(check);
-      };
-      check();
-    });
-  }
+/** The local port a UdpClient sends from, as the server's log shows it. */
+export function udpPortOf(client: UdpClient): number {
+  return client.socket.address().port;
 }
 
 /**

@@ -10,7 +10,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Cleanups, type ListenerPorts, portOf, startListeners } from "../helpers/listener-ports.js";
 import { runProgram, SERVER_BIN, type ServerProcess } from "../helpers/server-process.js";
-import { bytesBeforeClose, connectFrom, DatagramClient } from "../helpers/source-clients.js";
+import {
+  bytesBeforeClose,
+  connectFrom,
+  udpClientFrom,
+  udpPortOf,
+} from "../helpers/source-clients.js";
 import {
   captureClientHello,
   haveOpenssl,
@@ -87,32 +92,32 @@ describe("--deny 127.0.0.9 on every listener", { skip: haveOpenssl ? false : "no
   });
 
   it("daytime over UDP: no reply to the denied address (logged as acl), a reply to a neighbour", async (t) => {
-    const denied = await DatagramClient.bind(t, DENIED);
-    const allowed = await DatagramClient.bind(t, ALLOWED);
+    const denied = await udpClientFrom(t, DENIED);
+    const allowed = await udpClientFrom(t, ALLOWED);
     const port = portOf(ports, "daytimeUdp");
     await denied.send(port, Buffer.from("x"));
     await server.waitForLine(
-      new RegExp(`No reply to a daytime datagram from ${escaped(DENIED)}:${denied.port}: acl`),
+      new RegExp(
+        `No reply to a daytime datagram from ${escaped(DENIED)}:${udpPortOf(denied)}: acl`,
+      ),
     );
     // The neighbour's reply comes after the denied datagram was handled (one socket, in order).
-    await allowed.send(port, Buffer.from("x"));
-    const [reply] = await allowed.waitForReplies(1);
-    assert.match(reply!.toString("latin1"), /\d{4}.*\r\n$/);
+    const reply = await allowed.request(port, Buffer.from("x"));
+    assert.match(reply.toString("latin1"), /\d{4}.*\r\n$/);
     assert.equal(denied.replies.length, 0);
   });
 
   it("SNTP: no reply to the denied address (logged as acl), a 48-byte reply to a neighbour", async (t) => {
-    const denied = await DatagramClient.bind(t, DENIED);
-    const allowed = await DatagramClient.bind(t, ALLOWED);
+    const denied = await udpClientFrom(t, DENIED);
+    const allowed = await udpClientFrom(t, ALLOWED);
     const port = portOf(ports, "ntp");
     await denied.send(port, sntpRequest(1));
     await server.waitForLine(
-      new RegExp(`No reply to a ntp datagram from ${escaped(DENIED)}:${denied.port}: acl`),
+      new RegExp(`No reply to a ntp datagram from ${escaped(DENIED)}:${udpPortOf(denied)}: acl`),
     );
-    await allowed.send(port, sntpRequest(2));
-    const [reply] = await allowed.waitForReplies(1);
-    assert.equal(reply!.length, 48);
-    assert.equal(reply![0]! & 0x07, 4, "server mode");
+    const reply = await allowed.request(port, sntpRequest(2));
+    assert.equal(reply.length, 48);
+    assert.equal(reply[0]! & 0x07, 4, "server mode");
     assert.equal(denied.replies.length, 0);
   });
 

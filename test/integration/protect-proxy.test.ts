@@ -107,6 +107,19 @@ describe("--proxy-protocol, spoken directly", () => {
     await server.waitForLine(new RegExp(`Connection from 127\\.0\\.0\\.31:${proxyPort}$`));
   });
 
+  it("checks a v2 LOCAL connection against --allow as the proxy's own address", async (t) => {
+    const { server } = await startListeners(t, ["--proxy-protocol", "--allow", "10.0.0.0/8"]);
+    const check = await connectFrom(t, server.port, "127.0.0.31");
+    check.send(Buffer.concat([v2Header(), Buffer.from("TIME\r\n")]));
+    assert.equal(await bytesBeforeClose(check), 0);
+    // A client the header names inside 10.0.0.0/8 is served through the same proxy.
+    const proxied = await connectFrom(t, server.port, "127.0.0.31");
+    proxied.send(
+      Buffer.concat([v2Header({ address: "10.1.2.3", port: 7000 }), Buffer.from("TIME\r\n")]),
+    );
+    assert.match((await proxied.waitForBytes(REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+  });
+
   it("closes a source outside --trusted-proxies with no byte, even with a valid header", async (t) => {
     const { server } = await startListeners(t, [
       "--proxy-protocol",

@@ -312,7 +312,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   connectionFailed(connection: Connection, error: Error): void {
     if (this.logger.infoOn) {
-      this.logger.info(`Connection error from ${connection.name}: ${describeSystemError(error)}`, {
+      const tls = tlsFailure(error);
+      const message =
+        tls === undefined
+          ? `Connection error from ${connection.name}: ${describeSystemError(error)}`
+          : `TLS error from ${connection.name}: ${tls}${this.label()}`;
+      this.logger.info(message, {
         event: "connection-error",
         remoteAddress: connection.peer.address,
         remotePort: connection.peer.port,
@@ -530,3 +535,14 @@ function infoOf(connection: Connection): ConnectionInfo {
 }
 
 function ignoreError(): void {}
+
+/**
+ * OpenSSL's short reason ("unsupported protocol", "wrong version number")
+ * for a TLS error, else undefined. Its message is several lines of library
+ * detail ending in a newline, which would break the one-line log.
+ */
+function tlsFailure(error: Error): string | undefined {
+  const { code, reason } = error as NodeJS.ErrnoException & { reason?: unknown };
+  if (typeof code !== "string" || !code.startsWith("ERR_SSL_")) return undefined;
+  return typeof reason === "string" && reason !== "" ? reason : code;
+}

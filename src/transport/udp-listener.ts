@@ -164,13 +164,21 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     const peer: Peer = { address: remote.address, port: remote.port };
     const refusal = this.admission.admitDatagram(peer);
     const outcome =
-      refusal === undefined ? this.service.handle(datagram, peer) : { reason: refusal };
+      refusal === undefined
+        ? this.service.handle(datagram, peer)
+        : (this.overRate(refusal, datagram, peer) ?? { reason: refusal });
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
     }
     this.bytesOut.value += outcome.length;
     this.socket.send(outcome, remote.port, remote.address, this.sent);
+  }
+
+  /** The service's answer to an over-rate datagram (SNTP's Kiss-o'-Death), when it has one. */
+  private overRate(refusal: string, datagram: Buffer, peer: Peer): Buffer | undefined {
+    if (refusal !== "rate-limit" || this.service.overRate === undefined) return undefined;
+    return this.service.overRate(datagram, peer, () => this.admission.kissOfDeath(peer));
   }
 
   private readonly sent = (error: Error | null): void => {

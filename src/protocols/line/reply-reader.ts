@@ -97,16 +97,14 @@ export class ReplyReader {
   }
 
   /**
-   * Feed `data[start, end)` from the server. The reader keeps a view of these
+   * Feed `bytes[start, end)` from the server. The reader keeps a view of these
    * bytes until its replies are taken: a driver that reuses its read buffer
    * (`onread`) must take them (to NEED_DATA, or with `takeReplies()`) before
    * the next read; whatever is left then is copied, never pinned.
    */
-  receiveData(data: Buffer | Uint8Array, start = 0, end = data.length): void {
+  receiveData(bytes: Buffer, start = 0, end = bytes.length): void {
+    // Buffers only, with no check: Buffer.isBuffer costs more than reading a whole reply.
     if (this.closed || this.eof || end <= start) return;
-    const bytes = Buffer.isBuffer(data)
-      ? data
-      : Buffer.from(data.buffer, data.byteOffset, data.length);
     if (this.at < this.end) {
       // Fed again before the replies were taken: keep the unread part in front.
       this.chunk = Buffer.concat([
@@ -148,15 +146,17 @@ export class ReplyReader {
     let replies = 0;
     let bad = 0;
     while (!this.closed) {
-      // The common case, a whole good reply at the read position: a few byte compares.
-      if (
-        this.heldLength === 0 &&
-        this.end - this.at >= TIME_REPLY_LENGTH &&
-        isTimeReplyAt(this.chunk, this.at)
-      ) {
-        this.at += TIME_REPLY_LENGTH;
-        replies++;
-        continue;
+      if (this.heldLength === 0) {
+        // The common case, whole good replies at the read position: a few byte compares each.
+        const chunk = this.chunk;
+        const end = this.end;
+        let at = this.at;
+        while (end - at >= TIME_REPLY_LENGTH && isTimeReplyAt(chunk, at)) {
+          at += TIME_REPLY_LENGTH;
+          replies++;
+        }
+        this.at = at;
+        if (at === end && !this.eof) break;
       }
       const found = this.advance();
       if (found === NOTHING) {

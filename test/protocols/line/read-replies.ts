@@ -31,7 +31,7 @@ export interface Reading {
 }
 
 export function readEvents(
-  chunks: readonly Uint8Array[],
+  chunks: readonly Buffer[],
   options: { maxLine?: number; eof?: boolean } = {},
 ): Reading {
   const reader = new ReplyReader(options.maxLine === undefined ? {} : { maxLine: options.maxLine });
@@ -68,10 +68,7 @@ export interface Tally {
  * buffer first (as timebench's `onread` does) with stale bytes after it, so a
  * reader that kept a view of an old read or looked past `end` would be caught.
  */
-export function countReplies(
-  chunks: readonly Uint8Array[],
-  options: { maxLine?: number } = {},
-): Tally {
+export function countReplies(chunks: readonly Buffer[], options: { maxLine?: number } = {}): Tally {
   const reader = new ReplyReader(options.maxLine === undefined ? {} : { maxLine: options.maxLine });
   const longest = Math.max(0, ...chunks.map((chunk) => chunk.length));
   const readBuffer = Buffer.alloc(longest + 64, "\n");

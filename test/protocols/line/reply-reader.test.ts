@@ -117,11 +117,6 @@ describe("ReplyReader", () => {
     assert.throws(() => new ReplyReader({ maxLine: 1.5 }), RangeError);
     assert.equal(new ReplyReader({ maxLine: 17 }).maxLine, 17);
   });
-
-  it("reads a Uint8Array that is not a Buffer", () => {
-    const bytes = new Uint8Array(text("xxJAM 12:34:56\r\n")).subarray(2);
-    assert.deepEqual(readEvents([bytes]).events, ["time:JAM 12:34:56=12,34,56"]);
-  });
 });
 
 describe("ReplyReader.takeReplies", () => {

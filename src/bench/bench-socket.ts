@@ -1,11 +1,12 @@
 /**
  * How every benchmark connection is opened. Reads land in one shared buffer
  * through `onread` instead of a fresh Buffer per 'data' event: the callback
- * runs synchronously and the reply checker copies out the little it keeps,
+ * runs synchronously and the ReplyReader copies out the little it keeps,
  * so one buffer serves every socket and reading allocates nothing.
  */
 
 import net, { type Socket } from "node:net";
+import { QUIT_REQUEST_BYTES } from "../protocols/line/requests.js";
 
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -58,7 +59,6 @@ export function settled(socket: Socket): Promise<void> {
   });
 }
 
-const QUIT_REQUEST = Buffer.from("QUIT\r\n", "latin1");
 /** How long the end of a run waits for the server to close after QUIT. */
 const QUIT_GRACE_MS = 2000;
 
@@ -93,7 +93,7 @@ export function quitAll(sockets: readonly (Socket | undefined)[]): Promise<void>
       }
       open++;
       socket.once("close", closed);
-      socket.write(QUIT_REQUEST);
+      socket.write(QUIT_REQUEST_BYTES);
     }
     if (open === 0) finish();
   });

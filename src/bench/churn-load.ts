@@ -7,14 +7,13 @@
 
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { ReplyReader } from "../protocols/line/reply-reader.js";
+import { QUIT_REQUEST_BYTES, TIME_REQUEST_BYTES } from "../protocols/line/requests.js";
 import type { BenchOptions } from "./bench-options.js";
 import { connectBenchSocket } from "./bench-socket.js";
 import type { LoadCounters } from "./load-counters.js";
 import { measurementWindow } from "./measurement-window.js";
-import { ReplyChecker } from "./reply-checker.js";
 
-const TIME_REQUEST = Buffer.from("TIME\r\n", "latin1");
-const QUIT_REQUEST = Buffer.from("QUIT\r\n", "latin1");
 /** Pause after a failed session, so a dead server is not hammered in a tight loop. */
 const RETRY_DELAY_MS = 100;
 
@@ -24,7 +23,7 @@ type ChurnSocket = Socket & { [kWorker]?: ChurnWorker };
 class ChurnWorker {
   socket: Socket | undefined;
   private startedAt = 0;
-  private replies = new ReplyChecker();
+  private replies = new ReplyReader();
   /** The session's reply has arrived (good or bad) and QUIT was sent. */
   private answered = false;
 
@@ -36,7 +35,7 @@ class ChurnWorker {
   begin(): void {
     if (this.counters.done) return;
     this.startedAt = performance.now();
-    this.replies = new ReplyChecker();
+    this.replies = new ReplyReader();
     this.answered = false;
     const socket = connectBenchSocket(this.options.host, this.options.port, onChurnRead);
     (socket as ChurnSocket)[kWorker] = this;
@@ -47,15 +46,17 @@ class ChurnWorker {
   }
 
   received(bytes: Buffer, length: number): void {
-    const badBefore = this.replies.bad;
-    const count = this.replies.feed(bytes, 0, length);
+    const replies = this.replies;
+    const badBefore = replies.badReplies;
+    replies.receiveData(bytes, 0, length);
+    const count = replies.takeReplies();
     if (count === 0) return;
     // One TIME asks for exactly one reply: anything more, or more at once, is all wrong.
     const single = count === 1 && !this.answered;
-    this.counters.badReplies += single ? this.replies.bad - badBefore : count;
+    this.counters.badReplies += single ? replies.badReplies - badBefore : count;
     if (!this.answered) {
       this.answered = true;
-      this.socket?.write(QUIT_REQUEST);
+      this.socket?.write(QUIT_REQUEST_BYTES);
     }
   }
 
@@ -80,7 +81,7 @@ function onChurnRead(this: Socket, length: number, bytes: Buffer): boolean {
 }
 
 function onChurnConnect(this: Socket): void {
-  this.write(TIME_REQUEST);
+  this.write(TIME_REQUEST_BYTES);
 }
 
 function onChurnError(this: Socket): void {

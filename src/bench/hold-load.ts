@@ -8,12 +8,12 @@
 
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { ReplyReader } from "../protocols/line/reply-reader.js";
+import { TIME_REQUEST_BYTES } from "../protocols/line/requests.js";
 import type { BenchOptions } from "./bench-options.js";
 import { connectBenchSocket, inBatches, quitAll, settled } from "./bench-socket.js";
 import type { LoadCounters } from "./load-counters.js";
-import { ReplyChecker } from "./reply-checker.js";
 
-const TIME_REQUEST = Buffer.from("TIME\r\n", "latin1");
 const CONNECT_BATCH = 500;
 /** TIME requests written before reading replies again. */
 const ASK_BATCH = 500;
@@ -56,7 +56,7 @@ class HoldLoad {
 
 class HeldConnection {
   socket: Socket | undefined;
-  private readonly replies = new ReplyChecker();
+  private readonly replies = new ReplyReader();
   private state: "opening" | "open" | "asked" | "done" = "opening";
   private askedAt = 0;
 
@@ -88,11 +88,12 @@ class HeldConnection {
     this.state = "asked";
     this.load.outstanding++;
     this.askedAt = performance.now();
-    this.socket.write(TIME_REQUEST);
+    this.socket.write(TIME_REQUEST_BYTES);
   }
 
   received(bytes: Buffer, length: number): void {
-    const count = this.replies.feed(bytes, 0, length);
+    this.replies.receiveData(bytes, 0, length);
+    const count = this.replies.takeReplies();
     if (count === 0) return;
     const { load } = this;
     const { counters } = load;
@@ -104,7 +105,7 @@ class HeldConnection {
     this.state = "done";
     load.replies++;
     // One TIME asks for exactly one reply: several at once are all wrong.
-    if (count === 1 && this.replies.bad === 0) {
+    if (count === 1 && this.replies.badReplies === 0) {
       const now = performance.now();
       load.answered++;
       load.lastAnswerAt = now;

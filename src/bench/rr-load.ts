@@ -12,13 +12,13 @@
 
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import { ReplyReader } from "../protocols/line/reply-reader.js";
+import { repeatRequest, TIME_REQUEST_BYTES } from "../protocols/line/requests.js";
 import type { BenchOptions } from "./bench-options.js";
 import { connectBenchSocket, inBatches, quitAll, settled } from "./bench-socket.js";
 import type { LoadCounters } from "./load-counters.js";
 import { measurementWindow } from "./measurement-window.js";
-import { ReplyChecker } from "./reply-checker.js";
 
-const REQUEST = "TIME\r\n";
 const CONNECT_BATCH = 500;
 /** Pause before replacing a lost connection, so a dead server is not hammered in a tight loop. */
 const RECONNECT_DELAY_MS = 100;
@@ -35,9 +35,9 @@ class RrLoad {
     readonly options: BenchOptions,
     readonly counters: LoadCounters,
   ) {
-    const all = Buffer.from(REQUEST.repeat(options.pipeline), "latin1");
+    const all = repeatRequest(TIME_REQUEST_BYTES, options.pipeline);
     for (let k = 0; k <= options.pipeline; k++) {
-      this.requests.push(all.subarray(0, k * REQUEST.length));
+      this.requests.push(all.subarray(0, k * TIME_REQUEST_BYTES.length));
     }
   }
 }
@@ -45,7 +45,7 @@ class RrLoad {
 class RrConnection {
   socket: Socket | undefined;
   private connected = false;
-  private replies = new ReplyChecker();
+  private replies = new ReplyReader();
   private badSeen = 0;
   private inFlight = 0;
   /** Ring of writes in flight: when each was sent and how many requests it held. */
@@ -67,7 +67,7 @@ class RrConnection {
     socket.on("error", onRrError);
     socket.on("close", onRrClose);
     this.socket = socket;
-    this.replies = new ReplyChecker();
+    this.replies = new ReplyReader();
     this.badSeen = 0;
     this.inFlight = 0;
     this.head = 0;
@@ -91,11 +91,15 @@ class RrConnection {
   received(bytes: Buffer, length: number): void {
     const counters = this.load.counters;
     if (counters.done) return; // the run is over: replies to requests in flight are not judged
-    const count = this.replies.feed(bytes, 0, length);
+    const replies = this.replies;
+    replies.receiveData(bytes, 0, length);
+    const count = replies.takeReplies();
+    // An over-long line ends the reading: the connection is of no more use.
+    if (replies.isClosed) this.socket?.destroy();
     if (count === 0) return;
-    if (this.replies.bad !== this.badSeen) {
-      counters.badReplies += this.replies.bad - this.badSeen;
-      this.badSeen = this.replies.bad;
+    if (replies.badReplies !== this.badSeen) {
+      counters.badReplies += replies.badReplies - this.badSeen;
+      this.badSeen = replies.badReplies;
     }
     let answered = count;
     if (answered > this.inFlight) {

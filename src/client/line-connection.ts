@@ -2,15 +2,26 @@
  * A client connection that speaks in lines: send a line (CRLF is added), wait
  * for the next reply line or for the server to close. It knows nothing of the
  * commands, so it works for TIME, QUIT and anything a user types: after QUIT
- * the "reply" is simply the close.
+ * the "reply" is simply the close. Replies are read by the protocol's
+ * ReplyReader; this file only moves bytes and shows what it found.
  */
 
 import net from "node:net";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { CLOSED, NEED_DATA } from "../protocols/line/events.js";
+import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
+import type { ReplyEvent } from "../protocols/line/reply-events.js";
+import { ReplyReader } from "../protocols/line/reply-reader.js";
+import { encodeRequestLine } from "../protocols/line/requests.js";
 
-const LF = 0x0a;
 /** A server that sends a line longer than this without LF is not a time server. */
 const MAX_REPLY_LINE = 64 * 1024;
+/** How the invalid-command reply is shown: the line without its CRLF. */
+const INVALID_COMMAND_TEXT = INVALID_COMMAND_REPLY.toString(
+  "latin1",
+  0,
+  INVALID_COMMAND_REPLY.length - 2,
+);
 
 export interface ConnectOptions {
   host: string;
@@ -22,7 +33,7 @@ export interface ConnectOptions {
 type Waiter = (line: string | null) => void;
 
 export class LineConnection {
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly replies = new ReplyReader({ maxLine: MAX_REPLY_LINE });
   private readonly lines: string[] = [];
   private waiter: Waiter | undefined;
   private closedByServer = false;
@@ -94,8 +105,21 @@ export class LineConnection {
     return this.failure;
   }
 
+  /** Send `line` with CRLF added; a line break inside it is refused as bad input. */
   send(line: string): void {
-    if (!this.closedByServer) this.socket.write(`${line}\r\n`);
+    let request: Buffer;
+    try {
+      request = encodeRequestLine(line);
+    } catch (error) {
+      throw new TimeServerError(
+        "TS_ERR_CONFIG",
+        `cannot send ${JSON.stringify(line)}: one line only`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (!this.closedByServer) this.socket.write(request);
   }
 
   /** The next reply line without its line ending, or null once the server has closed. */
@@ -130,23 +154,21 @@ export class LineConnection {
   }
 
   private receive(chunk: Buffer): void {
-    let data = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    let lf = data.indexOf(LF);
-    while (lf !== -1) {
-      const end = lf > 0 && data[lf - 1] === 0x0d ? lf - 1 : lf;
-      this.settle(data.toString("utf8", 0, end));
-      data = data.subarray(lf + 1);
-      lf = data.indexOf(LF);
+    this.replies.receiveData(chunk);
+    for (;;) {
+      const reply = this.replies.nextEvent();
+      if (reply === NEED_DATA || reply === CLOSED) return;
+      if (reply.type === "line-too-long") {
+        this.failure = new TimeServerError(
+          "TS_ERR_CONNECT",
+          `${this.address} sent a reply line longer than ${reply.maxLine} bytes`,
+        );
+        this.socket.destroy();
+        return;
+      }
+      const text = replyText(reply);
+      if (text !== undefined) this.settle(text);
     }
-    if (data.length > MAX_REPLY_LINE) {
-      this.failure = new TimeServerError(
-        "TS_ERR_CONNECT",
-        `${this.address} sent a reply line longer than ${MAX_REPLY_LINE} bytes`,
-      );
-      this.socket.destroy();
-      return;
-    }
-    this.buffered = Buffer.from(data);
   }
 
   private settle(line: string | null): void {
@@ -157,5 +179,19 @@ export class LineConnection {
     } else if (line !== null) {
       this.lines.push(line);
     }
+  }
+}
+
+/** A reply as a line of text without its line ending, as the user sees it. */
+function replyText(reply: ReplyEvent): string | undefined {
+  switch (reply.type) {
+    case "time":
+      return reply.text;
+    case "invalid":
+      return INVALID_COMMAND_TEXT;
+    case "malformed":
+      return reply.bytes.toString("utf8");
+    default:
+      return undefined;
   }
 }

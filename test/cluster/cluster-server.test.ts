@@ -7,10 +7,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connectFor, TIME_REPLY } from "../helpers/wire-client.js";
+import { connectFor, REPLY_BYTES, TIME_REPLY } from "../helpers/wire-client.js";
 import { isAlive, startClusterFor, workerPids } from "./cluster-process.js";
 
-const REPLY_BYTES = "JAM hh:mm:ss\r\n".length;
 const TEST_TIMEOUT = { timeout: 60_000 };
 
 /** Ask for the time on `count` fresh connections, one after the other, and check each reply. */
@@ -21,7 +20,7 @@ async function askOnNewConnections(
 ): Promise<void> {
   for (let i = 0; i < count; i++) {
     const client = await connectFor(t, port);
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     client.send("QUIT\r\n");
     await client.waitForClose();
   }
@@ -117,10 +116,7 @@ describe("timeserver --workers 2", () => {
       const clients = [];
       for (let i = 0; i < 6; i++) {
         const client = await connectFor(t, server.port);
-        assert.match(
-          (await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"),
-          TIME_REPLY,
-        );
+        assert.match(await client.askTime(), TIME_REPLY);
         clients.push(client);
       }
 

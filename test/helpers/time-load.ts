@@ -5,9 +5,8 @@
 
 import type { ChildProcess } from "node:child_process";
 import net from "node:net";
-
-const REQUEST = Buffer.from("TIME\r\n");
-const REPLY_BYTES = 14;
+import { TIME_REPLY_LENGTH as REPLY_BYTES } from "../../src/protocols/line/replies.js";
+import { repeatRequest, TIME_REQUEST_BYTES } from "../../src/protocols/line/requests.js";
 
 /** Connect once the server listens: each refused attempt is retried when its error arrives. */
 export function connectWhenListening(port: number, child: ChildProcess): Promise<net.Socket> {
@@ -59,7 +58,7 @@ export function pipelineTimes(socket: net.Socket, requests: number): Promise<num
       while (sent < requests) {
         const n = Math.min(batch, requests - sent);
         sent += n;
-        if (!socket.write(Buffer.concat(Array.from({ length: n }, () => REQUEST)))) {
+        if (!socket.write(repeatRequest(TIME_REQUEST_BYTES, n))) {
           socket.once("drain", sendMore);
           return;
         }

@@ -5,6 +5,8 @@
  */
 
 import net from "node:net";
+import { INVALID_COMMAND_REPLY, TIME_REPLY_LENGTH } from "../../src/protocols/line/replies.js";
+import { QUIT_REQUEST_BYTES, TIME_REQUEST_BYTES } from "../../src/protocols/line/requests.js";
 
 export class WireClient {
   received: Buffer = Buffer.alloc(0);
@@ -79,6 +81,11 @@ export class WireClient {
     });
   }
 
+  /** Send TIME and resolve with the next reply's bytes as text (14 of them: a time reply's length). */
+  askTime(): Promise<string> {
+    return this.request(TIME_REQUEST_BYTES, REPLY_BYTES).then((reply) => reply.toString("latin1"));
+  }
+
   /** Half-close: no more bytes from us. */
   end(): void {
     this.socket.end();
@@ -149,9 +156,19 @@ export async function exchange(
   return client.waitForClose();
 }
 
+/** The requests as text, for tests that build whole conversations as strings. */
+export const TIME_LINE = TIME_REQUEST_BYTES.toString("latin1");
+export const QUIT_LINE = QUIT_REQUEST_BYTES.toString("latin1");
+/** Bytes in one `JAM hh:mm:ss\r\n`. */
+export const REPLY_BYTES = TIME_REPLY_LENGTH;
+/**
+ * A time reply as a pattern written independently of the protocol module, on
+ * purpose: the tests that match replies against it also check the module's
+ * byte checker (test/protocols/line/reply-reader.property.test.ts).
+ */
 export const TIME_REPLY = /^JAM ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\r\n$/;
 export const TIME_REPLY_GLOBAL = /JAM ([01]\d|2[0-3]):[0-5]\d:[0-5]\d\r\n/g;
-export const INVALID = "Invalid command\r\n";
+export const INVALID = INVALID_COMMAND_REPLY.toString("latin1");
 
 /** What node:test's TestContext offers for cleanup (kept structural so helpers need no import). */
 export interface CleanupContext {

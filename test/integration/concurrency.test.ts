@@ -8,11 +8,18 @@
 import assert from "node:assert/strict";
 import type net from "node:net";
 import { describe, it } from "node:test";
+import { ReplyReader } from "../../src/protocols/line/reply-reader.js";
+import { repeatRequest, TIME_REQUEST_BYTES } from "../../src/protocols/line/requests.js";
 import { type ServerProcess, startQuietServer, startServerFor } from "../helpers/server-process.js";
-import { type CleanupContext, connectFor, TIME_REPLY, WireClient } from "../helpers/wire-client.js";
-
-const REPLY_BYTES = 14;
-const TIME_LINE = "TIME\r\n";
+import {
+  type CleanupContext,
+  connectFor,
+  QUIT_LINE,
+  REPLY_BYTES,
+  TIME_LINE,
+  TIME_REPLY,
+  WireClient,
+} from "../helpers/wire-client.js";
 
 /** A --log-level warn server (so a flood of requests is not a flood of log lines), killed at the end. */
 async function startWarnServerFor(
@@ -26,65 +33,9 @@ async function startWarnServerFor(
   return { server, first };
 }
 
-/**
- * Counts and checks `JAM hh:mm:ss\r\n` replies as they stream in, without
- * keeping them: a slow reader's backlog can be over a hundred megabytes.
- */
-class ReplyCounter {
-  replies = 0;
-  bytes = 0;
-  malformed = 0;
-  private carry: Buffer = Buffer.alloc(0);
-
-  feed(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    let data = chunk;
-    if (this.carry.length > 0) {
-      const need = REPLY_BYTES - this.carry.length;
-      if (chunk.length < need) {
-        this.carry = Buffer.concat([this.carry, chunk]);
-        return;
-      }
-      this.check(Buffer.concat([this.carry, chunk.subarray(0, need)]), 0);
-      data = chunk.subarray(need);
-    }
-    const whole = data.length - (data.length % REPLY_BYTES);
-    for (let offset = 0; offset < whole; offset += REPLY_BYTES) this.check(data, offset);
-    this.carry = Buffer.from(data.subarray(whole));
-  }
-
-  get leftover(): number {
-    return this.carry.length;
-  }
-
-  private check(b: Buffer, o: number): void {
-    this.replies++;
-    const ok =
-      b[o] === 0x4a && // J
-      b[o + 1] === 0x41 && // A
-      b[o + 2] === 0x4d && // M
-      b[o + 3] === 0x20 &&
-      isDigit(b[o + 4]) &&
-      isDigit(b[o + 5]) &&
-      b[o + 6] === 0x3a &&
-      isDigit(b[o + 7]) &&
-      isDigit(b[o + 8]) &&
-      b[o + 9] === 0x3a &&
-      isDigit(b[o + 10]) &&
-      isDigit(b[o + 11]) &&
-      b[o + 12] === 0x0d &&
-      b[o + 13] === 0x0a;
-    if (!ok) this.malformed++;
-  }
-}
-
-function isDigit(byte: number | undefined): boolean {
-  return byte !== undefined && byte >= 0x30 && byte <= 0x39;
-}
-
 /** `requests` TIME lines as one reusable buffer. */
 function timeRequests(requests: number): Buffer {
-  return Buffer.from(TIME_LINE.repeat(requests), "latin1");
+  return repeatRequest(TIME_REQUEST_BYTES, requests);
 }
 
 async function roundTrip(client: WireClient): Promise<void> {
@@ -106,7 +57,7 @@ describe("timeserver under concurrent clients", () => {
     const ports = clients.map((client) => client.socket.localPort);
     for (const client of clients) {
       client.send(TIME_LINE);
-      client.send("QUIT\r\n");
+      client.send(QUIT_LINE);
     }
     const received = await Promise.all(clients.map((client) => client.waitForClose()));
     for (const bytes of received) assert.match(bytes.toString("latin1"), TIME_REPLY);
@@ -137,7 +88,7 @@ describe("timeserver under concurrent clients", () => {
     const replies = await Promise.all(clients.map((client) => client.waitForBytes(REPLY_BYTES)));
     for (const reply of replies) assert.match(reply.toString("latin1"), TIME_REPLY);
 
-    for (const client of clients) client.send("QUIT\r\n");
+    for (const client of clients) client.send(QUIT_LINE);
     const all = await Promise.all(clients.map((client) => client.waitForClose()));
     for (const bytes of all) assert.equal(bytes.length, REPLY_BYTES);
     assert.equal(server.lines.filter((line) => /\[WARN\]|\[ERROR\]/.test(line)).length, 0);
@@ -180,9 +131,12 @@ describe("timeserver under concurrent clients", () => {
     const slow: net.Socket = slowConnection.socket;
     slow.pause();
     slow.removeAllListeners("data");
-    const counter = new ReplyCounter();
+    // Replies are checked as they stream in, not kept: the backlog can be over a hundred megabytes.
+    const replies = new ReplyReader();
+    let repliesSeen = 0;
+    let bytesSeen = 0;
     for (let i = 0; i < chunks; i++) slow.write(chunk);
-    slow.write("QUIT\r\n");
+    slow.write(QUIT_LINE);
 
     let peakKiB = baselineKiB;
     for (let i = 0; i < 200; i++) {
@@ -200,12 +154,16 @@ describe("timeserver under concurrent clients", () => {
     );
 
     const ended = new Promise<void>((resolve) => slow.once("end", resolve));
-    slow.on("data", (data: Buffer) => counter.feed(data));
+    slow.on("data", (data: Buffer) => {
+      bytesSeen += data.length;
+      replies.receiveData(data);
+      repliesSeen += replies.takeReplies();
+    });
     slow.resume();
     await ended;
-    assert.equal(counter.malformed, 0);
-    assert.equal(counter.leftover, 0);
-    assert.equal(counter.replies, requests);
-    assert.equal(counter.bytes, requests * REPLY_BYTES);
+    assert.equal(replies.badReplies, 0);
+    assert.equal(replies.bufferedBytes, 0);
+    assert.equal(repliesSeen, requests);
+    assert.equal(bytesSeen, requests * REPLY_BYTES);
   });
 });

@@ -10,8 +10,6 @@ import { describe, it } from "node:test";
 import { SERVER_BIN, ServerProcess, startQuietServer } from "../helpers/server-process.js";
 import { connectFor, TIME_REPLY, WireClient } from "../helpers/wire-client.js";
 
-const REPLY_BYTES = 14;
-
 describe("lifecycle lines", { concurrency: true }, () => {
   it("--port 0 --log-level warn still says which port it listens on", {
     timeout: 15_000,
@@ -28,7 +26,7 @@ describe("lifecycle lines", { concurrency: true }, () => {
     const port = Number(/Listening on 127\.0\.0\.1:(\d+)$/.exec(line)?.[1]);
     assert.ok(port > 0, line);
     const client = await connectFor(t, port);
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
   });
 
   for (const args of [
@@ -42,7 +40,7 @@ describe("lifecycle lines", { concurrency: true }, () => {
       const { server, socket } = await startQuietServer(args);
       t.after(() => server.kill());
       const client = WireClient.adopt(socket);
-      assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await client.askTime(), TIME_REPLY);
       client.destroy();
       if (args.includes("--workers")) {
         // The primary's line comes once every worker listens, maybe after the first answered.
@@ -66,7 +64,7 @@ describe("lifecycle lines", { concurrency: true }, () => {
     const { server, socket } = await startQuietServer(["--log-level", "silent"]);
     t.after(() => server.kill());
     const client = WireClient.adopt(socket);
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     client.destroy();
     assert.deepEqual(await server.stop("SIGTERM"), { code: 0, signal: null }, server.stderr);
     assert.equal(server.stdout.length, 0, server.stdout.toString());

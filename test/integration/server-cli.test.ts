@@ -10,9 +10,7 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { describe, it } from "node:test";
 import { runProgram, SERVER_BIN, startServerFor } from "../helpers/server-process.js";
-import { connectFor, INVALID, TIME_REPLY } from "../helpers/wire-client.js";
-
-const REPLY_BYTES = 14;
+import { connectFor, INVALID, REPLY_BYTES, TIME_REPLY } from "../helpers/wire-client.js";
 
 const FLAGS = [
   "--host",
@@ -131,7 +129,7 @@ describe("timeserver command line", () => {
         (await atLimit.request(`${"A".repeat(15)}\r\n`, INVALID.length)).toString("latin1"),
         INVALID,
       );
-      assert.match((await atLimit.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await atLimit.askTime(), TIME_REPLY);
 
       const over = await connectFor(t, server.port);
       over.send("A".repeat(17));
@@ -143,7 +141,7 @@ describe("timeserver command line", () => {
       const client = await connectFor(t, server.port);
       client.send("A".repeat(100));
       assert.equal((await client.request("\r\n", INVALID.length)).toString("latin1"), INVALID);
-      assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await client.askTime(), TIME_REPLY);
     });
   });
 
@@ -157,10 +155,7 @@ describe("timeserver command line", () => {
           [1, 2, 3].map(() => connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: false })),
         );
         const active = await connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: false });
-        assert.match(
-          (await active.request("TIME\r\n", REPLY_BYTES)).toString("latin1"),
-          TIME_REPLY,
-        );
+        assert.match(await active.askTime(), TIME_REPLY);
         await server.waitForLines(/\[INFO\] Connection from /, 4);
 
         const exit = server.stop(signal);
@@ -185,10 +180,7 @@ describe("timeserver command line", () => {
     }, async (t) => {
       const server = await startServerFor(t);
       const stubborn = await connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: true });
-      assert.match(
-        (await stubborn.request("TIME\r\n", REPLY_BYTES)).toString("latin1"),
-        TIME_REPLY,
-      );
+      assert.match(await stubborn.askTime(), TIME_REPLY);
       await server.waitForLine(/\[INFO\] Connection from /);
 
       const exit = await server.stop("SIGTERM");

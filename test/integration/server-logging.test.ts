@@ -15,8 +15,6 @@ import {
   WireClient,
 } from "../helpers/wire-client.js";
 
-const REPLY_BYTES = 14;
-
 /** Bytes a log line must never carry: C0 controls other than the line-ending LF, DEL, and C1 controls. */
 function controlBytesIn(stdout: Buffer): string[] {
   const found: string[] = [];
@@ -60,7 +58,7 @@ describe("timeserver logging", () => {
     const server = await startServerFor(t);
     const client = await connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: false });
     const port = client.socket.localPort;
-    const reply = (await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1");
+    const reply = await client.askTime();
     assert.match(reply, TIME_REPLY);
     client.send("QUIT\r\n");
     await client.waitForClose();
@@ -115,7 +113,7 @@ describe("timeserver logging", () => {
     const server = await startServerFor(t, ["--log-format", "json"]);
     const client = await connectFor(t, server.port);
     const port = client.socket.localPort;
-    const reply = (await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1");
+    const reply = await client.askTime();
     await client.request("a\x1b[2Jb\x00\r\n", INVALID.length);
     await stopCleanly(server);
 
@@ -160,7 +158,7 @@ describe("timeserver logging", () => {
       "--max-connections",
       "1",
     ]);
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     // A connection over the limit is a warning: it must still be logged.
     const rejected = await connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: false });
     assert.equal((await rejected.waitForEnd()).length, 0);
@@ -180,7 +178,7 @@ describe("timeserver logging", () => {
 
   it("with --log-level silent prints nothing at all, not even Listening on", async (t) => {
     const { server, client } = await startQuietServerFor(t, ["--log-level", "silent"]);
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     assert.equal((await client.request("nope\r\n", INVALID.length)).toString("latin1"), INVALID);
     await stopCleanly(server);
     assert.equal(server.stdout.toString("latin1"), "");
@@ -189,7 +187,7 @@ describe("timeserver logging", () => {
 
   it("takes the level from TIMESERVER_LOG_LEVEL when --log-level is absent", async (t) => {
     const { server, client } = await startQuietServerFor(t, [], { TIMESERVER_LOG_LEVEL: "warn" });
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     await stopCleanly(server);
     assert.deepEqual(
       server.lines.filter((line) => !LIFECYCLE.test(line)),
@@ -203,7 +201,7 @@ describe("timeserver logging", () => {
       TIMESERVER_LOG_LEVEL: "silent",
     });
     const client = await connectFor(t, server.port);
-    await client.request("TIME\r\n", REPLY_BYTES);
+    await client.askTime();
     await server.waitForLine(/\[INFO\] Received: TIME from 127\.0\.0\.1$/);
   });
 });

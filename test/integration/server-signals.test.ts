@@ -12,7 +12,6 @@ import { describe, it } from "node:test";
 import { type ServerProcess, startServerFor } from "../helpers/server-process.js";
 import { connectFor, TIME_REPLY } from "../helpers/wire-client.js";
 
-const REPLY_BYTES = 14;
 /** What Node writes to stderr when a signal opened (or tried to open) the inspector. */
 const INSPECTOR = /Debugger listening|inspector/i;
 
@@ -74,7 +73,7 @@ async function assertStillServes(
   server: ServerProcess,
 ): Promise<void> {
   const client = await connectFor(t, server.port);
-  assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+  assert.match(await client.askTime(), TIME_REPLY);
   client.destroy();
 }
 

@@ -26,7 +26,7 @@ function timesOfDayBetween(beforeMs: number, afterMs: number, offsetMinutes: num
 /** Ask for the time and check the reply against the zone `offsetMinutes` east of UTC. */
 async function assertTimeInZone(client: WireClient, offsetMinutes: number): Promise<void> {
   const beforeMs = Date.now();
-  const reply = (await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1");
+  const reply = await client.askTime();
   const afterMs = Date.now();
   assert.match(reply, TIME_REPLY);
   const expected = timesOfDayBetween(beforeMs, afterMs, offsetMinutes);
@@ -220,7 +220,7 @@ describe("timeserver wire contract", () => {
       const client = await connectFor(t, short.port);
       const reply = await client.request(`${"A".repeat(15)}\r\n`, INVALID.length);
       assert.equal(reply.toString("latin1"), INVALID);
-      assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await client.askTime(), TIME_REPLY);
     });
 
     it("with --max-line 16, keeps waiting on 16 bytes without LF, and answers once the LF comes", async (t) => {
@@ -228,7 +228,7 @@ describe("timeserver wire contract", () => {
       await client.sendFlushed("A".repeat(16));
       const reply = await client.request("\n", INVALID.length);
       assert.equal(reply.toString("latin1"), INVALID);
-      assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await client.askTime(), TIME_REPLY);
     });
 
     it("with the default limit (1024), answers 5000 bytes without LF with one Invalid command and closes", async (t) => {
@@ -251,7 +251,7 @@ describe("timeserver wire contract", () => {
     }
     const v6 = await startServerFor(t, ["--host", "::1"]);
     const client = await connectFor(t, v6.port, "::1");
-    assert.match((await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+    assert.match(await client.askTime(), TIME_REPLY);
     await v6.waitForLine(/\[INFO\] Received: TIME from ::1$/);
   });
 
@@ -269,7 +269,7 @@ describe("timeserver wire contract", () => {
       // The client on the --idle-timeout 0 server has been silent for longer
       // than the one just dropped, and is still being served.
       assert.equal(patient.ended, false);
-      assert.match((await patient.request("TIME\r\n", REPLY_BYTES)).toString("latin1"), TIME_REPLY);
+      assert.match(await patient.askTime(), TIME_REPLY);
       assert.equal(
         never.lines.some((line) => /Idle timeout/.test(line)),
         false,
@@ -293,10 +293,7 @@ describe("timeserver wire contract", () => {
       assert.match(warning, new RegExp(`127\\.0\\.0\\.1:${thirdPort}\\b`));
 
       for (const client of [first, second]) {
-        assert.match(
-          (await client.request("TIME\r\n", REPLY_BYTES)).toString("latin1"),
-          TIME_REPLY,
-        );
+        assert.match(await client.askTime(), TIME_REPLY);
       }
       assert.equal(limited.lines.filter((line) => /Connection from/.test(line)).length, 2);
     });

@@ -129,7 +129,6 @@ class LineSession implements ConnectionHandler, DeferredWork {
     const log = service.logger;
     const budget = service.budget;
     const now = service.clock.now();
-    const address = connection.peer.address;
     /** TIME replies owed after `parts`. */
     let times = 0;
     /** Replies owed before the run of TIME replies, when one pass mixed kinds. */
@@ -162,6 +161,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
           service.time.value++;
           if (log.infoOn) {
             const reply = service.replies.textAt(now);
+            const address = connection.peer.address;
             log.info(`Received: TIME from ${address}`, fields(connection, "received", "TIME"));
             log.info(`Sent: ${reply} to ${address}`, fields(connection, "sent", undefined, reply));
           }
@@ -174,7 +174,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
           if (log.infoOn) {
             const shown = escapeBytes(event.line);
             log.info(
-              `Received invalid command "${shown}" from ${address}`,
+              `Received invalid command "${shown}" from ${connection.peer.address}`,
               fields(connection, "invalid-command", shown),
             );
           }
@@ -183,7 +183,10 @@ class LineSession implements ConnectionHandler, DeferredWork {
         case "quit": {
           service.quit.value++;
           if (log.infoOn) {
-            log.info(`Received: QUIT from ${address}`, fields(connection, "received", "QUIT"));
+            log.info(
+              `Received: QUIT from ${connection.peer.address}`,
+              fields(connection, "received", "QUIT"),
+            );
           }
           this.send(parts, now, times);
           connection.close("quit");
@@ -193,7 +196,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
           service.tooLong.value++;
           if (log.warnOn) {
             log.warn(
-              `Line longer than ${event.maxLine} bytes from ${address}; closing the connection`,
+              `Line longer than ${event.maxLine} bytes from ${connection.peer.address}; closing the connection`,
               fields(connection, "line-too-long"),
             );
           }

@@ -11,6 +11,13 @@ export type Refusal = "limit" | "per-address-limit" | "acl" | "rate-limit" | "pr
 
 export interface Admission {
   /**
+   * False when no answer depends on the client's address (no access list, no
+   * per-address limit, no rate): it then answers as LIMIT_ONLY does, and a
+   * listener may ask LIMIT_ONLY instead and never ask the kernel for the
+   * address. Absent counts as true.
+   */
+  readonly active?: boolean;
+  /**
    * Undefined to admit `peer`'s connection to a listener that already holds
    * `open` connections of at most `max`; else why not. An admitted
    * connection must be handed back with `connectionEnded`.
@@ -29,6 +36,7 @@ export interface Admission {
 
 /** Admission by the listener's connection limit alone. */
 export const LIMIT_ONLY: Admission = {
+  active: false,
   admitConnection(_peer, open, max) {
     return open >= max ? "limit" : undefined;
   },

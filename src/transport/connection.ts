@@ -73,7 +73,6 @@ export class Connection {
     (socket as OwnedSocket)[kConnection] = this;
     socket.on("data", onSocketData);
     socket.on("end", onSocketEnd);
-    socket.on("drain", onSocketDrain);
     socket.on("error", onSocketError);
     socket.on("close", onSocketClose);
   }
@@ -95,6 +94,8 @@ export class Connection {
     if (this.socket.destroyed) return;
     if (!this.socket.write(data) && (this.holds & HOLD_BACKPRESSURE) === 0) {
       this.hold(HOLD_BACKPRESSURE);
+      // Listened for only now: most connections never fill their socket's buffer.
+      this.socket.once("drain", onSocketDrain);
       this.owner.connectionPaused(this);
     }
   }

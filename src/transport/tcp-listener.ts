@@ -23,7 +23,7 @@ import {
   NO_HANDLER,
 } from "./connection.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
-import { type Peer, peerOf } from "./peer.js";
+import { type Peer, SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
@@ -364,12 +364,14 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       raw.destroy();
       return;
     }
-    const peer = peerOf(raw);
+    const peer = new SocketPeer(raw);
+    if (this.peerNeededLater()) peer.read();
     if (this.proxyProtocol !== undefined) {
       this.awaitProxyHeader(raw, peer);
       return;
     }
-    const refusal = this.admission.admitConnection(peer, this.live.size, this.effectiveMax);
+    const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
+    const refusal = admission.admitConnection(peer, this.live.size, this.effectiveMax);
     if (refusal !== undefined) {
       this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
       return;
@@ -380,6 +382,25 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const connection = new Connection(socket, peer, this);
     this.live.add(connection);
     this.opened(connection, undefined);
+  }
+
+  /**
+   * Whether anything may want the client's address once its socket has
+   * closed (and can no longer say): admission, an info log line, an event
+   * listener, TLS. Otherwise the address is read only if a warning asks for
+   * it, and a short session at warn costs no getpeername at all.
+   */
+  private peerNeededLater(): boolean {
+    return (
+      this.admission.active !== false ||
+      this.logger.infoOn ||
+      this.proxyProtocol !== undefined ||
+      this.wrap !== undefined ||
+      this.listenerCount("connection") > 0 ||
+      this.listenerCount("disconnect") > 0 ||
+      this.listenerCount("rejected") > 0 ||
+      this.listenerCount("backpressure") > 0
+    );
   }
 
   /**

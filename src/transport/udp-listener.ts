@@ -6,6 +6,7 @@
  */
 
 import dgram from "node:dgram";
+import dns from "node:dns";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
@@ -87,7 +88,10 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.bytesOut = bytes.sent;
     this.sendErrors = droppedCounter(this.counters, this.service.name, "send-error");
     const family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
-    this.socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4" });
+    this.socket = dgram.createSocket({
+      type: family === 6 ? "udp6" : "udp4",
+      lookup: literalLookup,
+    });
     this.socket.on("message", (datagram, remote) => this.receive(datagram, remote));
     this.socket.on("error", (error) => this.socketError(error));
   }
@@ -227,4 +231,25 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       });
     }
   }
+}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string,
+  family: number,
+) => void;
+
+/**
+ * Every reply goes to the address recvmsg reported, an IP literal. dgram
+ * passes each send's address through dns.lookup, which answers even a
+ * literal on the next tick: a tick, a closure and a regex per datagram. A
+ * literal is answered at once here; a name (a bind host) still goes to DNS.
+ */
+function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  dns.lookup(hostname, options as dns.LookupOneOptions, callback);
 }

@@ -165,7 +165,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
 
   private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
     this.bytesIn.value += datagram.length;
-    const peer: Peer = { address: remote.address, port: remote.port };
+    // Node's RemoteInfo already has the address and port a Peer needs.
+    const peer: Peer = remote;
     const refusal = this.admission.admitDatagram(peer);
     const outcome =
       refusal === undefined
@@ -176,7 +177,9 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       return;
     }
     this.bytesOut.value += outcome.length;
-    this.socket.send(outcome, remote.port, remote.address, this.sent);
+    // No callback: Node then tries the send at once (uv_udp_try_send) and
+    // makes no request object; a failure arrives as an 'error' event.
+    this.socket.send(outcome, remote.port, remote.address);
   }
 
   /** The service's answer to an over-rate datagram (SNTP's Kiss-o'-Death), when it has one. */
@@ -184,20 +187,6 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (refusal !== "rate-limit" || this.service.overRate === undefined) return undefined;
     return this.service.overRate(datagram, peer, () => this.admission.kissOfDeath(peer));
   }
-
-  private readonly sent = (error: Error | null): void => {
-    if (error === null) return;
-    this.sendErrors.value++;
-    if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
-      this.logger.warn(
-        `Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`,
-        {
-          event: "send-error",
-          protocol: this.service.name,
-        },
-      );
-    }
-  };
 
   /** Counted by reason; logged at most once a second per reason, with how many were left out. */
   private dropped(drop: Drop, peer: Peer): void {
@@ -222,13 +211,18 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     );
   }
 
+  /** After binding, the socket's errors are failed sends (replies are sent without a callback). */
   private socketError(error: Error): void {
     if (this.state !== "listening") return;
-    if (this.logger.errorOn && this.throttle.take("socket-error") !== undefined) {
-      this.logger.error(`${this.service.name} UDP socket error: ${describeSystemError(error)}`, {
-        event: "socket-error",
-        protocol: this.service.name,
-      });
+    this.sendErrors.value++;
+    if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
+      this.logger.warn(
+        `Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`,
+        {
+          event: "send-error",
+          protocol: this.service.name,
+        },
+      );
     }
   }
 }

@@ -23,6 +23,7 @@ import {
   NO_HANDLER,
 } from "./connection.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
+import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
@@ -162,9 +163,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   /** Where this listener is, for messages: host:port, or the inherited descriptor. */
   get where(): string {
-    return this.fd === undefined
-      ? formatHostPort(this.host, this.port)
-      : `inherited socket (fd ${this.fd})`;
+    return describeListenTarget(this.host, this.port, this.fd);
   }
 
   listen(): Promise<AddressInfo> {
@@ -177,13 +176,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.started = new Promise((resolve, reject) => {
       const onError = (error: Error) => {
         this.state = "closed";
-        reject(
-          new TimeServerError(
-            "TS_ERR_LISTEN",
-            `cannot listen on ${this.where}: ${describeSystemError(error)}`,
-            { cause: error },
-          ),
-        );
+        reject(listenFailure(this.where, error));
       };
       this.server.once("error", onError);
       const target =

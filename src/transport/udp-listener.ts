@@ -15,6 +15,7 @@ import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY } from "./admission.js";
+import { describeListenTarget, listenFailure } from "./listen-target.js";
 import type { Peer } from "./peer.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
@@ -102,9 +103,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   }
 
   get where(): string {
-    return this.fd === undefined
-      ? formatHostPort(this.host, this.port)
-      : `inherited socket (fd ${this.fd})`;
+    return describeListenTarget(this.host, this.port, this.fd);
   }
 
   listen(): Promise<AddressInfo> {
@@ -117,13 +116,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => {
         this.state = "closed";
-        reject(
-          new TimeServerError(
-            "TS_ERR_LISTEN",
-            `cannot listen on ${this.where} (UDP): ${describeSystemError(error)}`,
-            { cause: error },
-          ),
-        );
+        reject(listenFailure(`${this.where} (UDP)`, error));
       };
       this.socket.once("error", onError);
       const target =

@@ -239,10 +239,22 @@ function connectWhenListening(
   port: number,
   server: ServerProcess,
 ): Promise<net.Socket | undefined> {
+  return connectOnceListening(port, () => server.hasExitedYet).catch((error: Error) => {
+    if (server.hasExitedYet) return undefined;
+    throw error;
+  });
+}
+
+/**
+ * Connect to a server that is starting: each refused attempt is retried when
+ * its error event arrives (no timer); rejects once `exited()` says the server
+ * is gone.
+ */
+export function connectOnceListening(port: number, exited: () => boolean): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      if (server.hasExitedYet) {
-        resolve(undefined);
+      if (exited()) {
+        reject(new Error(`server exited before listening on ${port}`));
         return;
       }
       const socket = net.connect({ host: "127.0.0.1", port });

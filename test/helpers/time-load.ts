@@ -4,31 +4,14 @@
  */
 
 import type { ChildProcess } from "node:child_process";
-import net from "node:net";
+import type net from "node:net";
 import { TIME_REPLY_LENGTH as REPLY_BYTES } from "../../src/protocols/line/replies.js";
 import { repeatRequest, TIME_REQUEST_BYTES } from "../../src/protocols/line/requests.js";
+import { connectOnceListening } from "./server-process.js";
 
 /** Connect once the server listens: each refused attempt is retried when its error arrives. */
 export function connectWhenListening(port: number, child: ChildProcess): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new Error(`server exited (${child.exitCode ?? child.signalCode}) before listening`));
-        return;
-      }
-      const socket = net.connect({ host: "127.0.0.1", port });
-      socket.once("connect", () => {
-        socket.removeAllListeners("error");
-        resolve(socket);
-      });
-      socket.once("error", (error: NodeJS.ErrnoException) => {
-        socket.destroy();
-        if (error.code === "ECONNREFUSED") setImmediate(attempt);
-        else reject(error);
-      });
-    };
-    attempt();
-  });
+  return connectOnceListening(port, () => child.exitCode !== null || child.signalCode !== null);
 }
 
 /**

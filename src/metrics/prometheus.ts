@@ -12,7 +12,8 @@ import type { MetricsSnapshot } from "./counters.js";
 export class PrometheusExposition {
   readonly registry = new client.Registry();
   private latest: MetricsSnapshot = [];
-  private readonly known = new Set<string>();
+  /** The families registered with prom-client, by name: their type and label names, as a key. */
+  private readonly known = new Map<string, string>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
@@ -25,16 +26,33 @@ export class PrometheusExposition {
   /** The text for `snapshot` (summed over the workers, or this process's). */
   async render(snapshot: MetricsSnapshot): Promise<string> {
     this.latest = snapshot;
-    for (const family of snapshot) this.register(family.name);
+    const present = new Set<string>();
+    for (const family of snapshot) {
+      present.add(family.name);
+      this.register(family.name);
+    }
+    // A family the snapshot no longer has would show as HELP and TYPE with no samples.
+    for (const name of this.known.keys()) {
+      if (present.has(name)) continue;
+      this.registry.removeSingleMetric(name);
+      this.known.delete(name);
+    }
     return this.registry.metrics();
   }
 
   private register(name: string): void {
-    if (this.known.has(name)) return;
-    this.known.add(name);
     const family = this.latest.find((each) => each.name === name);
     if (family === undefined) return;
-    const labelNames = [...new Set(family.samples.flatMap((sample) => Object.keys(sample.labels)))];
+    const labelNames = [
+      ...new Set(family.samples.flatMap((sample) => Object.keys(sample.labels))),
+    ].sort();
+    const key = `${family.type} ${labelNames.join(",")}`;
+    const registered = this.known.get(name);
+    if (registered === key) return;
+    // prom-client fixes a metric's label names when it is made: a family whose
+    // series gained a label is made anew, or every later scrape would throw.
+    if (registered !== undefined) this.registry.removeSingleMetric(name);
+    this.known.set(name, key);
     const exposition = this;
     if (family.type === "counter") {
       new client.Counter({

@@ -89,8 +89,11 @@ export class ServerRuntime {
         (each) =>
           each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
       );
-      const port = row.port(config);
       // An inherited socket replaces the listener; one never binds what it inherited.
+      // Under socket activation the line protocol's port is systemd's too: without
+      // an inherited line socket it stays closed rather than binding --port (45000
+      // by default) behind systemd's back. Other protocols bind only when asked.
+      const port = row.service === "line" && inherited.length > 0 ? undefined : row.port(config);
       if (socket === undefined && port === undefined) continue;
       const listener = this.build(row, port ?? 0, socket);
       if (row.service === "line") line = listener as TcpListener;

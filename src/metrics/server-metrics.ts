@@ -81,9 +81,18 @@ export function byteCounters(
       protocol,
       transport,
     }),
-    sent: registry.counter("timeserver_sent_bytes_total", "Bytes sent to clients.", {
-      protocol,
-      transport,
-    }),
+    sent: sentBytesCounter(registry, protocol, transport),
   };
+}
+
+/** Bytes out alone, for a service that never reads what its clients send. */
+export function sentBytesCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  transport: "tcp" | "udp",
+): Counter {
+  return registry.counter("timeserver_sent_bytes_total", "Bytes sent to clients.", {
+    protocol,
+    transport,
+  });
 }

@@ -40,8 +40,8 @@ export class AdmissionPolicy implements Admission {
         {},
         () => limits.counters.addressesTracked,
       );
-      counters.gaugeFunction(
-        "timeserver_rate_limit_evictions",
+      counters.counterFunction(
+        "timeserver_rate_limit_evictions_total",
         "Addresses forgotten because the per-address table was full (least recently seen first).",
         {},
         () => limits.counters.addressesEvicted,

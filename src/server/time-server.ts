@@ -75,6 +75,7 @@ export class TimeServer extends TcpListener {
       clock,
       counters,
       budget: options.budget ?? new TurnBudget(clock),
+      admission: options.admission,
     });
     super({
       service: line,

@@ -84,6 +84,8 @@ class LineSession implements ConnectionHandler, DeferredWork {
   private readonly protocol: TimeProtocol;
   /** A request read while its client was over its rate: answered first when tokens are back. */
   private waiting: NextEvent | undefined;
+  /** Set at shutdown: every request already read is answered now. */
+  private finishing = false;
 
   constructor(
     private readonly connection: Connection,
@@ -101,6 +103,13 @@ class LineSession implements ConnectionHandler, DeferredWork {
   peerFinished(): void {
     this.protocol.receiveEof();
     if (!this.connection.isHeld(HELD)) this.handleEvents();
+  }
+
+  /** Shutdown: answer what was read, past the turn budget and the rate limit. */
+  finish(): void {
+    if (this.connection.closing) return;
+    this.finishing = true;
+    this.handleEvents();
   }
 
   resumeWork(): void {
@@ -134,7 +143,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
     /** Replies owed before the run of TIME replies, when one pass mixed kinds. */
     let parts: Buffer[] | undefined;
     for (;;) {
-      if (!budget.spend()) {
+      if (!budget.spend() && !this.finishing) {
         // This turn's work is used up: answer what was read so far, stop
         // reading this client, and carry on at the next turn.
         this.send(parts, now, times);
@@ -145,7 +154,11 @@ class LineSession implements ConnectionHandler, DeferredWork {
       const event = this.waiting ?? this.protocol.nextEvent();
       this.waiting = undefined;
       if (event === NEED_DATA || event === CLOSED) break;
-      if (event.type !== "peer-finished" && !service.admission.takeRequest(connection.peer)) {
+      if (
+        event.type !== "peer-finished" &&
+        !this.finishing &&
+        !service.admission.takeRequest(connection.peer)
+      ) {
         // Over its rate: answer what was read so far, stop reading this
         // client, and take this request up again when a token is back.
         this.waiting = event;

@@ -27,6 +27,11 @@ export interface ConnectionHandler {
   receive(chunk: Buffer): void;
   /** The peer half-closed (EOF). */
   peerFinished(): void;
+  /**
+   * Shutdown: answer, now, every request already received (work put off to a
+   * later turn or held by a rate limit included), before the close.
+   */
+  finish?(): void;
 }
 
 /** What a connection needs from the listener that owns it. */

@@ -254,7 +254,11 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
           connectionsClosed = true;
           maybeFinish();
         });
-        for (const connection of this.live) connection.close("shutdown");
+        for (const connection of this.live) {
+          // Nothing already received goes unanswered: put-off work is done now.
+          connection.handler.finish?.();
+          connection.close("shutdown");
+        }
       }
     });
     return this.closePromise;

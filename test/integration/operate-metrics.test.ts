@@ -107,7 +107,7 @@ describe("metrics count exactly what was sent", () => {
       'timeserver_datagrams_dropped_total{protocol="ntp",reason="send-error"}': 0,
       'timeserver_datagrams_dropped_total{protocol="rfc868",reason="send-error"}': 0,
       "timeserver_log_lines_dropped_total{}": 0,
-      "timeserver_rate_limit_evictions{}": 0,
+      "timeserver_rate_limit_evictions_total{}": 0,
       "timeserver_rate_limited_addresses{}": 0,
       'timeserver_received_bytes_total{protocol="daytime",transport="udp"}': 3,
       'timeserver_received_bytes_total{protocol="line",transport="tcp"}': 7 * 6 + 5 + 5 + 6,
@@ -126,9 +126,11 @@ describe("metrics count exactly what was sent", () => {
       [requests("rfc868", "tcp", "ok")]: 2,
       [requests("rfc868", "tcp", "rate-limited")]: 0,
       [requests("rfc868", "udp", "ok")]: 0,
+      'timeserver_sent_bytes_total{protocol="daytime",transport="tcp"}': 0,
       'timeserver_sent_bytes_total{protocol="daytime",transport="udp"}': daytimeSent,
       'timeserver_sent_bytes_total{protocol="line",transport="tcp"}': 7 * 14 + 2 * 17,
       'timeserver_sent_bytes_total{protocol="ntp",transport="udp"}': 4 * 48,
+      'timeserver_sent_bytes_total{protocol="rfc868",transport="tcp"}': 2 * 4,
       'timeserver_sent_bytes_total{protocol="rfc868",transport="udp"}': 0,
     });
     // Each family says what it is, once.

@@ -54,8 +54,10 @@ describe("file-descriptor exhaustion", () => {
     assert.ok(refused > 0, "nothing was refused under a limit of 256");
     await server.waitForLine(/\[WARN\] Connection limit of \d+ reached: refused 127\.0\.0\.1:\d+/);
     for (const { socket } of results) socket.destroy();
+    // The crowd is gone once the server has seen every served connection close.
+    await server.waitForLines(/\[INFO\] Connection closed from /, served);
 
-    // Still serving once the crowd is gone.
+    // Still serving.
     const client = await WireClient.connect(server.port);
     t.after(() => client.destroy());
     client.send("TIME\r\n");

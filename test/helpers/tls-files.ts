@@ -8,7 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,4 +132,31 @@ export function tlsRequest(socket: tls.TLSSocket, request: string, count: number
     socket.once("close", onClose);
     socket.write(request);
   });
+}
+
+/**
+ * Two certificates and the pair of files a server is told to read, holding
+ * `a` at first; `install(b)` replaces them as a renewal would, before a reload.
+ */
+export function renewableCertificate(
+  t: { after(fn: () => unknown): void },
+  prefix: string,
+): {
+  a: Certificate;
+  b: Certificate;
+  certFile: string;
+  keyFile: string;
+  install(certificate: Certificate): void;
+} {
+  const dir = scratchDir(t, prefix);
+  const a = makeCertificate(dir, "a");
+  const b = makeCertificate(dir, "b");
+  const certFile = join(dir, "cert.pem");
+  const keyFile = join(dir, "key.pem");
+  const install = (certificate: Certificate) => {
+    copyFileSync(certificate.certFile, certFile);
+    copyFileSync(certificate.keyFile, keyFile);
+  };
+  install(a);
+  return { a, b, certFile, keyFile, install };
 }

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type tls from "node:tls";
@@ -22,6 +22,7 @@ import {
   type Certificate,
   haveOpenssl,
   makeCertificate,
+  renewableCertificate,
   scratchDir,
   tlsConnectFrom,
   tlsRequest,
@@ -125,24 +126,30 @@ describe("--tls-port", { skip }, () => {
   });
 });
 
+/** Start with these TLS files, expecting exit 2 and exactly one line on stderr; that line. */
+async function failingStart(certFile: string, keyFile: string): Promise<string> {
+  const result = await runProgram(SERVER_BIN, [
+    "--port",
+    "0",
+    "--tls-port",
+    "0",
+    "--tls-cert",
+    certFile,
+    "--tls-key",
+    keyFile,
+  ]);
+  assert.equal(result.code, 2);
+  const lines = result.stderr.split("\n").filter((line) => line !== "");
+  assert.equal(lines.length, 1, result.stderr);
+  return lines[0] as string;
+}
+
 describe("--tls-cert / --tls-key at start-up", { skip }, () => {
   it("a missing file: exit 2 with one line naming it", async (t) => {
     const cert = makeCertificate(scratchDir(t, "timeserver-tls-"), "ok");
     const missing = join(scratchDir(t, "timeserver-tls-"), "missing.pem");
-    const result = await runProgram(SERVER_BIN, [
-      "--port",
-      "0",
-      "--tls-port",
-      "0",
-      "--tls-cert",
-      missing,
-      "--tls-key",
-      cert.keyFile,
-    ]);
-    assert.equal(result.code, 2);
-    const lines = result.stderr.split("\n").filter((line) => line !== "");
-    assert.equal(lines.length, 1, result.stderr);
-    assert.ok(lines[0]!.includes(missing), lines[0]);
+    const line = await failingStart(missing, cert.keyFile);
+    assert.ok(line.includes(missing), line);
   });
 
   it("a file that is not a certificate: exit 2 with one line", async (t) => {
@@ -150,20 +157,10 @@ describe("--tls-cert / --tls-key at start-up", { skip }, () => {
     const cert = makeCertificate(dir, "ok");
     const garbage = join(dir, "garbage.pem");
     writeFileSync(garbage, "not a certificate\n");
-    const result = await runProgram(SERVER_BIN, [
-      "--port",
-      "0",
-      "--tls-port",
-      "0",
-      "--tls-cert",
-      garbage,
-      "--tls-key",
-      cert.keyFile,
-    ]);
-    assert.equal(result.code, 2);
-    const lines = result.stderr.split("\n").filter((line) => line !== "");
-    assert.equal(lines.length, 1, result.stderr);
-    assert.match(lines[0]!, /^timeserver: invalid TLS certificate /);
+    assert.match(
+      await failingStart(garbage, cert.keyFile),
+      /^timeserver: invalid TLS certificate /,
+    );
   });
 });
 
@@ -176,13 +173,7 @@ function presented(socket: tls.TLSSocket): string {
 
 describe("reloading the certificate", { skip }, () => {
   it("ServerRuntime.reload(): new connections get the new certificate, open ones go on; a garbage file keeps the last good one", async (t) => {
-    const dir = scratchDir(t, "timeserver-reload-");
-    const a = makeCertificate(dir, "a");
-    const b = makeCertificate(dir, "b");
-    const certFile = join(dir, "cert.pem");
-    const keyFile = join(dir, "key.pem");
-    copyFileSync(a.certFile, certFile);
-    copyFileSync(a.keyFile, keyFile);
+    const { a, b, certFile, keyFile, install } = renewableCertificate(t, "timeserver-reload-");
     const command = parseServerCommand(
       [
         "--host",
@@ -213,8 +204,7 @@ describe("reloading the certificate", { skip }, () => {
     assert.equal(presented(first), a.fingerprint);
     assert.match(await tlsRequest(first, "TIME\r\n", 1), TIME_REPLY);
 
-    copyFileSync(b.certFile, certFile);
-    copyFileSync(b.keyFile, keyFile);
+    install(b);
     runtime.reload();
     assert.equal(sink.find("info", /^Reloaded the TLS certificate /).length, 1);
 
@@ -239,13 +229,7 @@ describe("reloading the certificate", { skip }, () => {
   });
 
   it("through the process: SIGHUP reloads the same way, and the server keeps running", async (t) => {
-    const dir = scratchDir(t, "timeserver-sighup-");
-    const a = makeCertificate(dir, "a");
-    const b = makeCertificate(dir, "b");
-    const certFile = join(dir, "cert.pem");
-    const keyFile = join(dir, "key.pem");
-    copyFileSync(a.certFile, certFile);
-    copyFileSync(a.keyFile, keyFile);
+    const { a, b, certFile, keyFile, install } = renewableCertificate(t, "timeserver-sighup-");
     const { server, ports } = await startListeners(t, [
       "--tls-port",
       "0",
@@ -259,8 +243,7 @@ describe("reloading the certificate", { skip }, () => {
     const first = await tlsConnectFrom(t, port, ca);
     assert.equal(presented(first), a.fingerprint);
 
-    copyFileSync(b.certFile, certFile);
-    copyFileSync(b.keyFile, keyFile);
+    install(b);
     server.child.kill("SIGHUP");
     await server.waitForLine(/\[INFO\] Reloaded the TLS certificate /);
     const second = await tlsConnectFrom(t, port, ca);

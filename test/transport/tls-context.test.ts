@@ -14,7 +14,12 @@ import { describe, it } from "node:test";
 import tls from "node:tls";
 import { TimeServerError } from "../../src/errors.js";
 import { TlsContext } from "../../src/transport/tls-context.js";
-import { haveOpenssl, makeCertificate, scratchDir } from "../helpers/tls-files.js";
+import {
+  haveOpenssl,
+  makeCertificate,
+  renewableCertificate,
+  scratchDir,
+} from "../helpers/tls-files.js";
 
 const skip = haveOpenssl ? false : "openssl is not installed (Debian package: openssl)";
 
@@ -80,32 +85,19 @@ describe("TlsContext", { skip }, () => {
   });
 
   it("serves the certificate it loaded; after reload, new connections get the new one", async (t) => {
-    const dir = scratchDir(t, "timeserver-tlsctx-");
-    const a = makeCertificate(dir, "a");
-    const b = makeCertificate(dir, "b");
-    const certFile = join(dir, "cert.pem");
-    const keyFile = join(dir, "key.pem");
-    copyFileSync(a.certFile, certFile);
-    copyFileSync(a.keyFile, keyFile);
+    const { a, b, certFile, keyFile, install } = renewableCertificate(t, "timeserver-tlsctx-");
     const context = new TlsContext(certFile, keyFile);
     const { port } = await serve(t, context);
     const ca = `${a.pem}${b.pem}`;
     assert.equal(await handshake(port, { ca }), a.fingerprint);
 
-    copyFileSync(b.certFile, certFile);
-    copyFileSync(b.keyFile, keyFile);
+    install(b);
     context.reload();
     assert.equal(await handshake(port, { ca }), b.fingerprint);
   });
 
   it("keeps the old certificate when a reload finds a bad file, or a certificate without its key", async (t) => {
-    const dir = scratchDir(t, "timeserver-tlsctx-");
-    const a = makeCertificate(dir, "a");
-    const b = makeCertificate(dir, "b");
-    const certFile = join(dir, "cert.pem");
-    const keyFile = join(dir, "key.pem");
-    copyFileSync(a.certFile, certFile);
-    copyFileSync(a.keyFile, keyFile);
+    const { a, b, certFile, keyFile } = renewableCertificate(t, "timeserver-tlsctx-");
     const context = new TlsContext(certFile, keyFile);
     const { port } = await serve(t, context);
 

@@ -4,33 +4,24 @@ import { describe, it } from "node:test";
 import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
 import { TimeServerError } from "../../src/errors.js";
 
+const SEED_OPTIONS = [
+  "host",
+  "port",
+  "timeZone",
+  "logLevel",
+  "logFormat",
+  "maxConnections",
+  "idleTimeout",
+  "maxLine",
+  "workers",
+] as const satisfies readonly (keyof ServerConfig)[];
+
 /** The seed's options of the config: the later protocols and policies have tests of their own. */
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): Partial<ServerConfig> {
   const command = parseServerCommand(argv, env);
   assert.equal(command.kind, "run");
   const full = (command as { config: ServerConfig }).config;
-  const {
-    host,
-    port,
-    timeZone,
-    logLevel,
-    logFormat,
-    maxConnections,
-    idleTimeout,
-    maxLine,
-    workers,
-  } = full;
-  return {
-    host,
-    port,
-    timeZone,
-    logLevel,
-    logFormat,
-    maxConnections,
-    idleTimeout,
-    maxLine,
-    workers,
-  };
+  return Object.fromEntries(SEED_OPTIONS.map((key) => [key, full[key]]));
 }
 
 function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {

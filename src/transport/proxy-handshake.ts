@@ -6,15 +6,12 @@
  */
 
 import { ProxyHeaderParser, type ProxyReceiveResult } from "../protocols/proxy-header.js";
-import type { Connection, ConnectionHandler } from "./connection.js";
+import type { ConnectionHandler } from "./connection.js";
 
 export class ProxyHandshake implements ConnectionHandler {
   private readonly parser = new ProxyHeaderParser();
 
-  constructor(
-    private readonly connection: Connection,
-    private readonly done: (result: ProxyReceiveResult) => void,
-  ) {}
+  constructor(private readonly done: (result: ProxyReceiveResult) => void) {}
 
   receive(chunk: Buffer): void {
     const result = this.parser.receiveData(chunk);
@@ -23,6 +20,5 @@ export class ProxyHandshake implements ConnectionHandler {
 
   peerFinished(): void {
     this.done({ status: "error", reason: "closed before a complete PROXY header" });
-    void this.connection;
   }
 }

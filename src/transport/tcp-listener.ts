@@ -424,9 +424,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const connection = new Connection(socket, proxy, this);
     connection.admitted = false;
     this.live.add(connection);
-    connection.handler = new ProxyHandshake(connection, (result) =>
-      this.proxyHeaderDone(connection, result),
-    );
+    connection.handler = new ProxyHandshake((result) => this.proxyHeaderDone(connection, result));
   }
 
   private proxyHeaderDone(connection: Connection, result: ProxyReceiveResult): void {

@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type CoRunRecord, type CoRunSide, coRunPairs, runCoRun } from "./runner/corun.js";
 import { killAllGenerators, type LoadPaths, runLoad } from "./runner/loadgen.js";
 import {
   type Case,
@@ -160,6 +161,15 @@ function describeRecord(record: RunRecord): string {
   return `${Math.round(record.rate ?? 0).toLocaleString("en-US")} ${record.unit}, p99 ${r.latencyMs.p99.toFixed(2)} ms${r.lost > 0 ? `, ${r.lost} lost` : ""}${trouble}; cores ${busy ?? "?"}`;
 }
 
+function describeCoRun(record: CoRunRecord): string {
+  if (record.naive === undefined || record.timeserver === undefined) {
+    return `no result: ${record.error ?? "no CPU figures"}`;
+  }
+  const side = (name: string, s: CoRunSide) =>
+    `${name} ${Math.round(s.rate)} ${record.unit} on ${Math.round(s.cpu * 100)}% of a core`;
+  return `${side("naive", record.naive)}, ${side("timeserver", record.timeserver)}; per CPU-second ${record.ratio?.toFixed(3)}×`;
+}
+
 function writeAtomic(file: string, text: string): void {
   const temp = `${file}.tmp`;
   writeFileSync(temp, text);
@@ -184,6 +194,7 @@ async function main(): Promise<number> {
     cBinary: path.join(ROOT, "bench", "c-reference", "timeserver-c"),
     cUdpBinary: path.join(ROOT, "bench", "c-reference", "udpserver-c"),
     naiveServer: path.join(ROOT, "bench", "naive", "naive-server.mjs"),
+    naiveUdpServer: path.join(ROOT, "bench", "naive", "naive-udp-server.mjs"),
     nodeServer: path.join(ROOT, "dist", "src", "cli", "timeserver.js"),
     taskset: machine.taskset,
   };
@@ -196,6 +207,7 @@ async function main(): Promise<number> {
     serverPaths.cBinary,
     serverPaths.cUdpBinary,
     serverPaths.naiveServer,
+    serverPaths.naiveUdpServer,
     serverPaths.nodeServer,
     loadPaths.loadgen,
     loadPaths.timebench,
@@ -233,14 +245,31 @@ async function main(): Promise<number> {
     load,
     cases: skipped[load] === undefined ? casesFor(load, settings, pin, workers) : [],
   }));
-  const total = plan.reduce((sum, step) => sum + step.cases.length, 0) * settings.repeat;
+  const coRunCount = settings.loads.includes("corun") ? coRunPairs(settings, pin).length : 0;
+  const total =
+    (plan.reduce((sum, step) => sum + step.cases.length, 0) + coRunCount) * settings.repeat;
   say(
     `run-bench: ${total} runs (${settings.loads.join(", ")}), ${settings.durationSeconds} s each after ${settings.warmupSeconds} s warmup; ${pinned ? "server on core 0, generator on core 1" : "unpinned"}`,
   );
 
   const records: RunRecord[] = [];
+  const coRuns: CoRunRecord[] = [];
   let done = 0;
   for (const step of plan) {
+    if (step.load === "corun") {
+      for (let attempt = 1; attempt <= settings.repeat; attempt++) {
+        for (const pair of coRunPairs(settings, pin)) {
+          done++;
+          say(
+            `[${done}/${total}] corun: ${pair.workload}${settings.repeat > 1 ? ` (run ${attempt})` : ""} …`,
+          );
+          const record = await runCoRun(pair, attempt, serverPaths, loadPaths);
+          coRuns.push(record);
+          say(`        ${describeCoRun(record)}`);
+        }
+      }
+      continue;
+    }
     for (let attempt = 1; attempt <= settings.repeat; attempt++) {
       for (const item of step.cases) {
         done++;
@@ -278,7 +307,7 @@ async function main(): Promise<number> {
   );
   for (const [load, why] of Object.entries(skipped)) notes.push(`${load}: skipped: ${why}.`);
 
-  const checks = judge(records, settings, skipped);
+  const checks = judge(records, settings, skipped, coRuns);
   const totalSeconds = (performance.now() - began) / 1000;
   const markdown = renderMarkdown(records, checks, {
     machine,
@@ -287,6 +316,7 @@ async function main(): Promise<number> {
     skipped,
     totalSeconds,
     notes,
+    coRuns,
   });
   const json = {
     date: machine.date,
@@ -314,6 +344,7 @@ async function main(): Promise<number> {
     checks,
     misses: checks.filter((check) => check.result !== "PASS"),
     runs: records,
+    coRuns,
     notes,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });

@@ -16,6 +16,7 @@ export const LOAD_NAMES = [
   "hold",
   "udp",
   "logging",
+  "corun",
   "timebench",
   "workers",
 ] as const;
@@ -28,6 +29,8 @@ export const LOAD_DESCRIPTIONS: Record<LoadName, string> = {
   hold: "idle connections on a fresh server, then one TIME each",
   udp: "SNTP, RFC 868 and daytime over UDP, 4 sockets × 16 outstanding",
   logging: "timeserver rr, --log-level info to a file vs warn",
+  corun:
+    "naive peer and timeserver at once on the server core (churn, rr, udp-sntp): requests per CPU-second",
   timebench: "what one timebench process drives vs loadgen, rr against the C reference",
   workers: "--workers 1, 2, 4… vs the C reference with as many SO_REUSEPORT threads",
 };
@@ -258,6 +261,14 @@ export function casesFor(
           {
             load,
             workload,
+            variant: "naive Node",
+            role: "peer",
+            server: { name: `naive-${workload}`, kind: "naive-udp", cpus: pin.server, ...udp },
+            traffic,
+          },
+          {
+            load,
+            workload,
             variant: "C --mmsg",
             role: "context",
             server: c(`c-mmsg-${workload}`, { kind: "c-udp", extraArgs: ["--mmsg"], ...udp }),
@@ -313,6 +324,9 @@ export function casesFor(
           traffic: { ...rr, generator: "timebench" },
         },
       ];
+    case "corun":
+      // Pairs of servers run at once: see corun.ts.
+      return [];
     case "workers": {
       const cases: Case[] = [];
       for (const n of workers.counts) {

@@ -25,8 +25,12 @@ export const LOG_DIR = "/tmp/timeserver-bench";
 export interface ServerSpec {
   /** Short name for logs and file names, e.g. "c", "node", "node-info". */
   name: string;
-  /** c: the C TCP reference; c-udp: the C UDP reference; naive: the naive Node peer; node: timeserver. */
-  kind: "c" | "c-udp" | "naive" | "node";
+  /**
+   * c: the C TCP reference; c-udp: the C UDP reference; naive and naive-udp:
+   * the naive Node peers (TCP line protocol; SNTP, RFC 868, daytime over UDP);
+   * node: timeserver.
+   */
+  kind: "c" | "c-udp" | "naive" | "naive-udp" | "node";
   /** Extra flags (timeserver: after --host, --port and --log-level; c-udp: e.g. --mmsg). */
   extraArgs?: readonly string[];
   /** Serve SNTP, RFC 868 and daytime over UDP on ports of their own. */
@@ -69,6 +73,7 @@ export interface ServerPaths {
   cBinary: string;
   cUdpBinary: string;
   naiveServer: string;
+  naiveUdpServer: string;
   nodeServer: string;
   taskset: string | undefined;
 }
@@ -113,6 +118,15 @@ export function serverCommand(spec: ServerSpec, ports: ServerPorts, paths: Serve
         return [paths.cUdpBinary, ...(spec.extraArgs ?? []), ...udpFlags(ports)];
       case "naive":
         return [process.execPath, paths.naiveServer, String(ports.tcp), LOOPBACK];
+      case "naive-udp":
+        return [
+          process.execPath,
+          paths.naiveUdpServer,
+          String(ports.ntp),
+          String(ports.rfc868),
+          String(ports.daytime),
+          LOOPBACK,
+        ];
       case "node":
         return [
           process.execPath,

@@ -52,6 +52,21 @@ describe("bench plan", () => {
     }
   });
 
+  it("runs every UDP service against the C reference, the naive peer, batched C and timeserver", () => {
+    const cases = casesFor("udp", settings, pin, workersPlan(2, true));
+    for (const workload of ["udp-sntp", "udp-rfc868", "udp-daytime"]) {
+      assert.deepEqual(
+        cases.filter((c) => c.workload === workload).map((c) => [c.variant, c.role, c.server.kind]),
+        [
+          ["C", "reference", "c-udp"],
+          ["naive Node", "peer", "naive-udp"],
+          ["C --mmsg", "context", "c-udp"],
+          ["timeserver", "subject", "node"],
+        ],
+      );
+    }
+  });
+
   it("drives timebench only in its own row, against the C reference", () => {
     const cases = casesFor("timebench", settings, pin, workersPlan(2, true));
     assert.deepEqual(

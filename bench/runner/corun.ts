@@ -20,7 +20,7 @@ import {
 } from "./servers.js";
 
 export interface CoRunPair {
-  workload: "churn" | "rr" | "udp-sntp";
+  workload: "churn" | "rr" | "udp-sntp" | "udp-rfc868" | "udp-daytime";
   unit: "sessions/s" | "req/s";
   traffic: LoadSpec;
   naive: ServerSpec;
@@ -81,19 +81,27 @@ export function coRunPairs(settings: Settings, pin: Pinning): CoRunPair[] {
       naive: naiveRr,
       timeserver: nodeRr,
     },
-    {
-      workload: "udp-sntp",
-      unit: "req/s",
-      traffic: { ...timed, mode: "udp-sntp", connections: 4, depth: 16, service: "ntp" },
-      naive: { name: "corun-naive-udp", kind: "naive-udp", cpus: pin.server, ...udp },
-      timeserver: {
-        name: "corun-node-udp",
-        kind: "node",
-        cpus: pin.server,
-        logLevel: "warn",
-        ...udp,
-      },
-    },
+    ...(["ntp", "rfc868", "daytime"] as const).map((service): CoRunPair => {
+      const workload = service === "ntp" ? ("udp-sntp" as const) : (`udp-${service}` as const);
+      return {
+        workload,
+        unit: "req/s" as const,
+        traffic: { ...timed, mode: workload, connections: 4, depth: 16, service },
+        naive: {
+          name: `corun-naive-${workload}`,
+          kind: "naive-udp" as const,
+          cpus: pin.server,
+          ...udp,
+        },
+        timeserver: {
+          name: `corun-node-${workload}`,
+          kind: "node" as const,
+          cpus: pin.server,
+          logLevel: "warn",
+          ...udp,
+        },
+      };
+    }),
   ];
 }
 

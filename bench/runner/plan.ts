@@ -30,7 +30,7 @@ export const LOAD_DESCRIPTIONS: Record<LoadName, string> = {
   udp: "SNTP, RFC 868 and daytime over UDP, 4 sockets × 16 outstanding",
   logging: "timeserver rr, --log-level info to a file vs warn",
   corun:
-    "naive peer and timeserver at once on the server core (churn, rr, udp-sntp): requests per CPU-second",
+    "naive peer and timeserver at once on the server core (churn, rr, UDP): requests per CPU-second",
   timebench: "what one timebench process drives vs loadgen, rr against the C reference",
   workers: "--workers 1, 2, 4… vs the C reference with as many SO_REUSEPORT threads",
 };

@@ -205,7 +205,7 @@ export function inconclusive(reference: Summary, subject: Summary): string | und
   if (refGenerator >= SATURATED || subjectGenerator >= SATURATED) {
     return `inconclusive: generator-bound (generator core ${pct(Math.max(refGenerator, subjectGenerator))} busy; ${reference.variant} server core ${pct(refServer)})`;
   }
-  if (refServer < SATURATED) {
+  if (refServer < SATURATED && reference.role !== "peer") {
     return `inconclusive: ${reference.variant} server core only ${pct(refServer)} busy, not the bottleneck`;
   }
   return undefined;
@@ -245,30 +245,17 @@ const RATE_TARGETS: RateTarget[] = [
     reference: "C",
     min: 0.9,
   },
+  // Against the naive peer the differences are a few percent, below the
+  // spread of separate runs, so rr, churn and UDP are judged by the co-run
+  // (corun.ts); pipelining differs by an order of magnitude and is judged here.
   {
-    load: "churn",
-    workload: "churn",
-    name: "churn sessions/s vs naive Node",
+    load: "pipelined",
+    workload: "pipelined",
+    name: "pipelined throughput vs naive Node",
     subject: "timeserver",
     reference: "naive Node",
     min: 1,
   },
-  ...(["rr", "pipelined"] as const).map((load) => ({
-    load,
-    workload: load,
-    name: `${load} throughput vs naive Node`,
-    subject: "timeserver",
-    reference: "naive Node",
-    min: 1,
-  })),
-  ...(["udp-sntp", "udp-rfc868", "udp-daytime"] as const).map((workload) => ({
-    load: "udp" as const,
-    workload,
-    name: `${workload} vs naive Node`,
-    subject: "timeserver",
-    reference: "naive Node",
-    min: 1,
-  })),
   {
     load: "udp",
     workload: "udp-sntp",
@@ -326,7 +313,16 @@ function ratioCheck(summaries: Summary[], target: RateTarget): Check {
       result: "INCONCLUSIVE",
       note: upperBound(why, subject, ratio, target),
     };
-  return { ...base, ratio, result: ratio >= target.min ? "PASS" : "MISS" };
+  const result = ratio >= target.min ? "PASS" : "MISS";
+  if (ref.role === "peer" && (ref.serverCoreBusy ?? 0) < SATURATED) {
+    // Neither core was saturated: the peer's rate is what its own waiting allows.
+    return { ...base, ratio, result, note: selfBound(ref) };
+  }
+  return { ...base, ratio, result };
+}
+
+function selfBound(peer: Summary): string {
+  return `${peer.variant}'s core only ${pct(peer.serverCoreBusy)} busy with the generator's not saturated either: it waits on its own stalls (small writes held by Nagle until the client's delayed ACK), which is its real rate under this load`;
 }
 
 /**

@@ -113,6 +113,48 @@ describe("bench verdicts", () => {
     assert.equal(rrVerdict([c, node]), "INCONCLUSIVE");
   });
 
+  it("says a generator-bound miss is a miss at best, when timeserver itself was saturated", () => {
+    const c = run("C", "reference", 100, { server: 0.99, generator: 0.98 });
+    const node = run("timeserver", "subject", 57, { server: 1, generator: 0.7 });
+    const check = judge([c, node], settings, {}).find((k) => k.name === "rr throughput");
+    assert.equal(check?.result, "INCONCLUSIVE");
+    assert.match(check?.note ?? "", /true ratio is at most 0\.57×, below the 0\.8× target/);
+  });
+
+  it("claims no bound when the ratio is above the target or timeserver was not saturated", () => {
+    const c = run("C", "reference", 100, { server: 0.99, generator: 0.98 });
+    for (const node of [
+      run("timeserver", "subject", 85, { server: 1, generator: 0.7 }),
+      run("timeserver", "subject", 57, { server: 0.8, generator: 0.97 }),
+    ]) {
+      const check = judge([c, node], settings, {}).find((k) => k.name === "rr throughput");
+      assert.equal(check?.result, "INCONCLUSIVE");
+      assert.doesNotMatch(check?.note ?? "", /at most/);
+    }
+  });
+
+  it("judges the naive peer by its own rate when its stalls, not a core, held it back", () => {
+    const pipelined = (record: RunRecord): RunRecord => ({
+      ...record,
+      load: "pipelined",
+      workload: "pipelined",
+    });
+    const naive = pipelined(run("naive Node", "peer", 36_000, { server: 0.02, generator: 0.01 }));
+    const node = pipelined(run("timeserver", "subject", 1_900_000, { server: 1, generator: 0.6 }));
+    const check = judge([naive, node], { ...settings, loads: ["pipelined"] }, {}).find(
+      (k) => k.name === "pipelined throughput vs naive Node",
+    );
+    assert.equal(check?.result, "PASS");
+    assert.match(check?.note ?? "", /waits on its own stalls/);
+    const busyGenerator = pipelined(
+      run("naive Node", "peer", 36_000, { server: 0.5, generator: 1 }),
+    );
+    const again = judge([busyGenerator, node], { ...settings, loads: ["pipelined"] }, {}).find(
+      (k) => k.name === "pipelined throughput vs naive Node",
+    );
+    assert.equal(again?.result, "INCONCLUSIVE");
+  });
+
   it("reports the median rate of the repeats and their spread", () => {
     const summary = summarise([
       run("C", "reference", 90, { server: 1, generator: 0.5 }, 1),

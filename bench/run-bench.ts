@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- <load>...]`: timeserver, the naive Node peer and the C
  * reference side by side, one fresh server per run (pinned to core 0), the C
- * load generator as its own process (pinned to core 1). Writes
+ * load generator as processes of its own (one per spare core, up to three,
+ * the connections split among them). Writes
  * bench/results/latest.md and latest.json and prints the Markdown. Targets
  * are PASS, MISS or inconclusive (when the reference was not the
  * bottleneck); the exit status is 0 whatever they say, and non-zero only
@@ -20,6 +21,7 @@ import {
   type LoadName,
   type Pinning,
   parseArgs,
+  pinningFor,
   type Settings,
   USAGE,
   workersPlan,
@@ -220,9 +222,7 @@ async function main(): Promise<number> {
 
   const notes: string[] = [];
   const pinned = machine.taskset !== undefined && machine.cores >= 2;
-  const pin: Pinning = pinned
-    ? { server: "0", generator: "1" }
-    : { server: undefined, generator: undefined };
+  const pin: Pinning = pinningFor(machine.cores, pinned);
   if (!pinned) {
     const why =
       machine.taskset === undefined ? "taskset is missing" : `only ${machine.cores} core(s)`;
@@ -249,7 +249,7 @@ async function main(): Promise<number> {
   const total =
     (plan.reduce((sum, step) => sum + step.cases.length, 0) + coRunCount) * settings.repeat;
   say(
-    `run-bench: ${total} runs (${settings.loads.join(", ")}), ${settings.durationSeconds} s each after ${settings.warmupSeconds} s warmup; ${pinned ? "server on core 0, generator on core 1" : "unpinned"}`,
+    `run-bench: ${total} runs (${settings.loads.join(", ")}), ${settings.durationSeconds} s each after ${settings.warmupSeconds} s warmup; ${pinned ? `server on core 0, generators on core${pin.generators.length > 1 ? "s" : ""} ${pin.generators.join(", ")}` : "unpinned"}`,
   );
 
   const records: RunRecord[] = [];
@@ -317,6 +317,7 @@ async function main(): Promise<number> {
     totalSeconds,
     notes,
     coRuns,
+    generatorCores: pin.generators,
   });
   const json = {
     date: machine.date,
@@ -328,7 +329,8 @@ async function main(): Promise<number> {
     pinning: pinned
       ? {
           server: "taskset -c 0",
-          generator: "taskset -c 1",
+          generators: pin.generators.map((core) => `taskset -c ${core}`),
+          connections: "each load's connections split evenly among the generators (rounded up)",
           workers: "n servers on cores 0…n−1, n generators on cores n…2n−1",
         }
       : { server: "unpinned", generator: "unpinned" },

@@ -57,7 +57,8 @@ export function coRunPairs(settings: Settings, pin: Pinning): CoRunPair[] {
     generator: "loadgen" as const,
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,
-    cpus: [pin.generator],
+    // Both loadgens on the generator cores, left to the scheduler among them.
+    cpus: [pin.generators.length === 0 ? undefined : pin.generators.join(",")],
   };
   const tcp = (workload: "churn" | "rr"): ServerSpec[] => [
     { name: `corun-naive-${workload}`, kind: "naive", cpus: pin.server },
@@ -147,10 +148,13 @@ export async function runCoRun(
     }
     // Both samplers saw the same cores; either one's figures describe them.
     const cpu = outcomes[0]?.cpu;
-    const core = (list: string | undefined) =>
-      list === undefined || cpu === undefined ? undefined : cpu.coreBusy[Number(list)];
-    record.serverCoreBusy = core(pair.naive.cpus);
-    record.generatorCoreBusy = core(pair.traffic.cpus[0]);
+    const busiest = (list: string | undefined) => {
+      if (list === undefined || cpu === undefined) return undefined;
+      const busy = list.split(",").map((core) => cpu.coreBusy[Number(core)] ?? 0);
+      return Math.max(...busy);
+    };
+    record.serverCoreBusy = busiest(pair.naive.cpus);
+    record.generatorCoreBusy = busiest(pair.traffic.cpus[0]);
     if (servers.some((s) => s.exited) && record.error === undefined) {
       record.error = "a server exited during the run";
     }

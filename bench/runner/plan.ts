@@ -130,10 +130,31 @@ export interface Case {
   workers?: number;
 }
 
-/** Which cores the server and the generator(s) run on; undefined = not pinned. */
+/** Which cores the server and the generators run on; undefined / empty = not pinned. */
 export interface Pinning {
   server: string | undefined;
-  generator: string | undefined;
+  /** One loadgen process per core listed, the load's connections split among them. */
+  generators: string[];
+}
+
+/** More generator cores than this add nothing: two already outrun a one-core server. */
+export const MAX_GENERATOR_CORES = 3;
+
+/**
+ * The server on core 0, the generators on the cores after it (at most
+ * MAX_GENERATOR_CORES). A generator does about the server's work per request,
+ * so on 2 cores a single generator core can at best tie a fast server; with
+ * more cores the generators outrun it and the C reference can be the
+ * bottleneck the verdicts need.
+ */
+export function pinningFor(cores: number, pinned: boolean): Pinning {
+  if (!pinned || cores < 2) return { server: undefined, generators: [] };
+  return { server: "0", generators: coreList(1, Math.min(cores - 1, MAX_GENERATOR_CORES)) };
+}
+
+/** Each generator's share of a load's connections (rounded up). */
+export function perGenerator(total: number, pin: Pinning): number {
+  return Math.ceil(total / Math.max(1, pin.generators.length));
 }
 
 /** What the machine allows for the workers load. */
@@ -181,10 +202,13 @@ export function casesFor(
     generator: "loadgen" as const,
     durationSeconds: settings.durationSeconds,
     warmupSeconds: settings.warmupSeconds,
-    cpus: pin.generator === undefined ? [undefined] : [pin.generator],
+    cpus: pin.generators.length === 0 ? [undefined] : pin.generators,
   };
-  const rr: LoadSpec = { ...timed, mode: "rr", connections: 100, depth: 1 };
-  const pipelined: LoadSpec = { ...timed, mode: "rr", connections: 100, depth: 16 };
+  const split = (total: number) => perGenerator(total, pin);
+  /** rr from one generator process: what one process drives is the question. */
+  const oneProcess = (): LoadSpec => ({ ...rr, connections: 100, cpus: [timed.cpus[0]] });
+  const rr: LoadSpec = { ...timed, mode: "rr", connections: split(100), depth: 1 };
+  const pipelined: LoadSpec = { ...timed, mode: "rr", connections: split(100), depth: 16 };
   const c = (name: string, extra: Partial<ServerSpec> = {}): ServerSpec => ({
     name,
     kind: "c",
@@ -226,12 +250,12 @@ export function casesFor(
     case "pipelined":
       return threeWay("pipelined", pipelined);
     case "churn":
-      return threeWay("churn", { ...timed, mode: "churn", connections: 50 });
+      return threeWay("churn", { ...timed, mode: "churn", connections: split(50) });
     case "hold": {
       const hold: LoadSpec = {
         ...timed,
         mode: "hold",
-        connections: settings.holdConnections,
+        connections: split(settings.holdConnections),
         holdSeconds: settings.holdSeconds,
       };
       const maxConnections = String(Math.max(20_000, settings.holdConnections + 1000));
@@ -244,7 +268,7 @@ export function casesFor(
         const traffic: LoadSpec = {
           ...timed,
           mode: workload,
-          connections: 4,
+          connections: split(4),
           depth: 16,
           service,
         };
@@ -313,7 +337,7 @@ export function casesFor(
           variant: "loadgen → C",
           role: "reference",
           server: c("c-timebench-loadgen"),
-          traffic: rr,
+          traffic: oneProcess(),
         },
         {
           load,
@@ -321,7 +345,7 @@ export function casesFor(
           variant: "timebench → C",
           role: "subject",
           server: c("c-timebench"),
-          traffic: { ...rr, generator: "timebench" },
+          traffic: { ...oneProcess(), generator: "timebench" },
         },
       ];
     case "corun":
@@ -331,7 +355,7 @@ export function casesFor(
       const cases: Case[] = [];
       for (const n of workers.counts) {
         const serverCpus = coreList(0, n).join(",");
-        const traffic: LoadSpec = { ...rr, cpus: coreList(n, n) };
+        const traffic: LoadSpec = { ...rr, connections: 100, cpus: coreList(n, n) };
         cases.push(
           {
             load,

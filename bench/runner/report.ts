@@ -321,6 +321,13 @@ function ratioCheck(summaries: Summary[], target: RateTarget): Check {
   return { ...base, ratio, result };
 }
 
+function generatorSentence(cores: string[]): string {
+  if (cores.length <= 1) {
+    return `Server pinned to core 0, load generator to core ${cores[0] ?? "1"}: one generator core does about the server's work per request, so it can at best tie a fast server (the C reference), and such ratios are inconclusive; with more cores the bench spreads the generator over up to three.`;
+  }
+  return `Server pinned to core 0, ${cores.length} load generator processes on cores ${cores.join(", ")}, each with its share of the connections.`;
+}
+
 function selfBound(peer: Summary): string {
   return `${peer.variant}'s core only ${pct(peer.serverCoreBusy)} busy with the generator's not saturated either: it waits on its own stalls (small writes held by Nagle until the client's delayed ACK), which is its real rate under this load`;
 }
@@ -566,6 +573,8 @@ export interface ReportContext {
   totalSeconds: number;
   notes: string[];
   coRuns?: CoRunRecord[];
+  /** The cores the load generators were pinned to. */
+  generatorCores?: string[];
 }
 
 const RATE_LOADS: LoadName[] = ["rr", "pipelined", "churn", "udp", "logging"];
@@ -584,7 +593,7 @@ export function renderMarkdown(
     "",
     `Load generator: bench/c-loadgen/loadgen (C, one thread, epoll). Runs of ${settings.durationSeconds} s measured after ${settings.warmupSeconds} s warmup; hold: ${settings.holdConnections} connections held ${settings.holdSeconds} s; ${settings.repeat === 1 ? "one run per variant" : `${settings.repeat} interleaved runs per variant, median reported with the min–max of the runs`}. ` +
       (context.pinned
-        ? "Server pinned to core 0, load generator to core 1."
+        ? generatorSentence(context.generatorCores ?? ["1"])
         : "**Unpinned** (taskset missing or fewer than 2 cores): every ratio is inconclusive.") +
       ` Loads: ${settings.loads.join(", ")}. Total ${context.totalSeconds.toFixed(0)} s.`,
     "",

@@ -2,7 +2,13 @@
 // measured only where every server core has a generator core of its own.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { casesFor, parseArgs, type Settings, workersPlan } from "../../bench/runner/plan.js";
+import {
+  casesFor,
+  parseArgs,
+  pinningFor,
+  type Settings,
+  workersPlan,
+} from "../../bench/runner/plan.js";
 
 const settings: Settings = {
   durationSeconds: 5,
@@ -12,7 +18,7 @@ const settings: Settings = {
   repeat: 3,
   loads: ["rr"],
 };
-const pin = { server: "0", generator: "1" };
+const pin = pinningFor(2, true);
 
 describe("bench plan", () => {
   it("refuses to measure workers scaling on 2 cores and says why", () => {
@@ -64,6 +70,33 @@ describe("bench plan", () => {
           ["timeserver", "subject", "node"],
         ],
       );
+    }
+  });
+
+  it("puts the server on core 0 and one generator on each spare core, at most three", () => {
+    assert.deepEqual(pinningFor(2, true), { server: "0", generators: ["1"] });
+    assert.deepEqual(pinningFor(4, true), { server: "0", generators: ["1", "2", "3"] });
+    assert.deepEqual(pinningFor(16, true).generators, ["1", "2", "3"]);
+    assert.deepEqual(pinningFor(4, false), { server: undefined, generators: [] });
+  });
+
+  it("splits a load's connections among the generator processes", () => {
+    const four = pinningFor(4, true);
+    const [rr] = casesFor("rr", settings, four, workersPlan(4, true));
+    assert.deepEqual(rr?.traffic.cpus, ["1", "2", "3"]);
+    assert.equal(rr?.traffic.connections, 34);
+    const [hold] = casesFor("hold", settings, four, workersPlan(4, true));
+    assert.equal(hold?.traffic.connections, 5000);
+    const [one] = casesFor("rr", settings, pin, workersPlan(2, true));
+    assert.deepEqual(one?.traffic.cpus, ["1"]);
+    assert.equal(one?.traffic.connections, 100);
+  });
+
+  it("measures what one timebench process drives with one process of each generator", () => {
+    const cases = casesFor("timebench", settings, pinningFor(4, true), workersPlan(4, true));
+    for (const c of cases) {
+      assert.deepEqual(c.traffic.cpus, ["1"]);
+      assert.equal(c.traffic.connections, 100);
     }
   });
 

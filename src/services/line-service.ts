@@ -118,13 +118,16 @@ class LineSession implements ConnectionHandler, DeferredWork {
     this.handleEvents();
   }
 
+  /** The timer callback for `rateResumed`, made the first time a rate limit holds this client. */
+  private onTokens: (() => void) | undefined;
+
   /** Tokens are back: carry on where the rate limit stopped us. */
-  private readonly rateResumed = (): void => {
+  private rateResumed(): void {
     if (this.connection.closing) return;
     this.connection.lastActive = this.service.clock.monotonic();
     this.connection.release(HOLD_RATE);
     this.handleEvents();
-  };
+  }
 
   /**
    * Hand every complete request to the protocol's rules. All the replies to
@@ -165,7 +168,8 @@ class LineSession implements ConnectionHandler, DeferredWork {
         service.rateLimited.value++;
         this.send(parts, now, times);
         connection.hold(HOLD_RATE);
-        service.clock.after(service.admission.msUntilAllowed(connection.peer), this.rateResumed);
+        this.onTokens ??= () => this.rateResumed();
+        service.clock.after(service.admission.msUntilAllowed(connection.peer), this.onTokens);
         return;
       }
       switch (event.type) {

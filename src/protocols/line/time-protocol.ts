@@ -31,6 +31,12 @@ import {
 const LF = 0x0a;
 const CR = 0x0d;
 const EMPTY = Buffer.alloc(0);
+/**
+ * No pieces pending: shared, and frozen so that a push into it fails loudly.
+ * Most connections never hold an unterminated line, and an idle connection
+ * should not carry an empty array of its own.
+ */
+const NO_PIECES = Object.freeze([]) as unknown as Buffer[];
 
 export const DEFAULT_MAX_LINE = 1024;
 
@@ -52,7 +58,7 @@ export class TimeProtocol {
    * when its LF arrives, so a line costs time in proportion to its length
    * however finely it is chunked.
    */
-  private pending: Buffer[] = [];
+  private pending: Buffer[] = NO_PIECES;
   private pendingLength = 0;
   private eof = false;
   private closed = false;
@@ -105,7 +111,7 @@ export class TimeProtocol {
     this.buffer = Buffer.concat(this.pending, this.pendingLength + chunk.length);
     this.start = 0;
     this.scanned = this.pendingLength;
-    this.pending = [];
+    this.pending = NO_PIECES;
     this.pendingLength = 0;
   }
 
@@ -179,6 +185,7 @@ export class TimeProtocol {
   private keepTail(): void {
     const tail = this.buffer.length - this.start;
     if (tail > 0) {
+      if (this.pending === NO_PIECES) this.pending = [];
       this.pending.push(ownCopy(this.buffer.subarray(this.start)));
       this.pendingLength += tail;
     }
@@ -191,7 +198,7 @@ export class TimeProtocol {
     this.buffer = EMPTY;
     this.start = 0;
     this.scanned = 0;
-    this.pending = [];
+    this.pending = NO_PIECES;
     this.pendingLength = 0;
   }
 }

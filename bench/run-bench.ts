@@ -67,14 +67,17 @@ function holdFigures(
 ): HoldFigures {
   const kbPerConnection =
     hold.midHoldKb === undefined ? undefined : (hold.midHoldKb - hold.beforeKb) / connections;
+  const settledKbPerConnection =
+    hold.endHoldKb === undefined ? undefined : (hold.endHoldKb - hold.beforeKb) / connections;
   return {
     ...hold,
     kbPerConnection,
+    settledKbPerConnection,
     method:
       hold.midHoldKb === undefined
         ? "no mid-hold sample: the server never held every connection"
         : hold.sampledAtMidpoint
-          ? "VmRSS sampled at the midpoint of the hold phase (hold-seconds/2 after every connection was accepted)"
+          ? "VmRSS sampled 2.5 s after every connection was accepted (or at the midpoint of a shorter hold), and again at the end of the hold"
           : "VmRSS last sampled (every 100 ms) after every connection was accepted; the server accepted too late for a midpoint sample",
   };
 }

@@ -79,8 +79,18 @@ interface LoadgenOutput {
 export interface HoldMemory {
   /** VmRSS of the idle fresh server before the load, KiB. */
   beforeKb: number;
-  /** VmRSS sampled at the midpoint of the hold phase, KiB (undefined if never reached). */
+  /**
+   * VmRSS just after the burst of connects: sampled BURST_SAMPLE_S after every
+   * connection was accepted (or at the midpoint of a shorter hold), KiB
+   * (undefined if never reached).
+   */
   midHoldKb: number | undefined;
+  /**
+   * VmRSS at the end of the hold phase, KiB: once the idle server has settled
+   * (V8's memory reducer gives back the young generation about 10–20 s after
+   * a burst), what the idle connections cost for as long as they stay.
+   */
+  endHoldKb: number | undefined;
   /** Largest VmRSS seen while the load ran (includes the TIME round), KiB. */
   maxKb: number;
   /** False when the server accepted so late that the sample is the last one before the TIME round. */
@@ -112,6 +122,8 @@ const liveGenerators = new Set<ChildProcess>();
 /** Time for a generator to start and connect before its warmup begins (node starts slower). */
 const STARTUP_ALLOWANCE_S = { loadgen: 0.05, timebench: 0.4 };
 const HOLD_POLL_MS = 100;
+/** When after the burst of connects the "mid-hold" memory is sampled. */
+const BURST_SAMPLE_S = 2.5;
 
 export function killAllGenerators(): void {
   for (const child of liveGenerators) child.kill("SIGKILL");
@@ -436,15 +448,21 @@ async function startHoldWatch(
   let midHoldKb: number | undefined;
   let midHoldConnections: number | undefined;
   let lateKb: number | undefined;
+  let endHoldKb: number | undefined;
+  const burstMs = Math.min(BURST_SAMPLE_S * 1000, holdMs / 2);
   const timer = setInterval(() => {
     const now = performance.now();
     const rss = rssKb(server.pid);
     if (rss !== undefined) maxKb = Math.max(maxKb, rss);
+    // The last sample before the TIME round that ends the hold.
+    if (allAcceptedAt !== undefined && now - allAcceptedAt <= holdMs - 2 * HOLD_POLL_MS) {
+      endHoldKb = rss;
+    }
     if (allAcceptedAt === undefined) {
       const fds = fdCount(server.pid);
       // 99%: a descriptor the idle server held only briefly (the readiness probe) must not hide the moment.
       if (fds !== undefined && fds - baseFds >= load.connections * 0.99) allAcceptedAt = now;
-    } else if (midHoldKb === undefined && now - allAcceptedAt >= holdMs / 2) {
+    } else if (midHoldKb === undefined && now - allAcceptedAt >= burstMs) {
       midHoldKb = rss;
       const fds = fdCount(server.pid);
       midHoldConnections = fds === undefined ? undefined : fds - baseFds;
@@ -459,6 +477,7 @@ async function startHoldWatch(
       return {
         beforeKb,
         midHoldKb: midHoldKb ?? lateKb,
+        endHoldKb: midHoldKb === undefined ? undefined : endHoldKb,
         sampledAtMidpoint: midHoldKb !== undefined,
         maxKb,
         midHoldConnections,

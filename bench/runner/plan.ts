@@ -59,7 +59,7 @@ ${LOAD_NAMES.map((name) => `  ${name.padEnd(10)} ${LOAD_DESCRIPTIONS[name]}`).jo
 Environment:
   BENCH_DURATION          measured seconds per run (default 5)
   BENCH_WARMUP            warmup seconds per run, not measured (default 1)
-  BENCH_HOLD_SECONDS      hold: seconds the connections stay idle (default 5)
+  BENCH_HOLD_SECONDS      hold: seconds the connections stay idle (default 25)
   BENCH_HOLD_CONNECTIONS  hold: connections (default 15000)
   BENCH_REPEAT            runs of each variant, interleaved; median reported (default 3)
 `;
@@ -100,7 +100,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Pars
     const settings: Settings = {
       durationSeconds: envNumber(env, "BENCH_DURATION", 5, 0.5),
       warmupSeconds: envNumber(env, "BENCH_WARMUP", 1, 0),
-      holdSeconds: envNumber(env, "BENCH_HOLD_SECONDS", 5, 0.5),
+      holdSeconds: envNumber(env, "BENCH_HOLD_SECONDS", 25, 0.5),
       holdConnections: envNumber(env, "BENCH_HOLD_CONNECTIONS", 15_000, 1, true),
       repeat: envNumber(env, "BENCH_REPEAT", 3, 1, true),
       // Keep the documented order whatever order they were given in.

@@ -65,6 +65,12 @@ export class Connection {
   closingSince = -1;
   closeReason: CloseReason | undefined;
   handler: ConnectionHandler = NO_HANDLER;
+  /** @internal the listener's ConnectionList */
+  listed = false;
+  /** @internal */
+  prevLive: Connection | undefined = undefined;
+  /** @internal */
+  nextLive: Connection | undefined = undefined;
   private holds = 0;
 
   constructor(

@@ -22,6 +22,7 @@ import {
   HOLD_RATE,
   NO_HANDLER,
 } from "./connection.js";
+import { ConnectionList } from "./connection-list.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
@@ -110,7 +111,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly wrap: TcpListenerOptions["wrap"];
   private readonly metrics: ListenerMetrics;
   private readonly server: net.Server;
-  private readonly live = new Set<Connection>();
+  private readonly live = new ConnectionList();
   private readonly throttle: ThrottledLog;
   private sweepTimer: Timer | undefined;
   private state: State = "new";

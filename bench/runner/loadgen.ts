@@ -86,9 +86,9 @@ export interface HoldMemory {
    */
   midHoldKb: number | undefined;
   /**
-   * VmRSS at the end of the hold phase, KiB: once the idle server has settled
-   * (V8's memory reducer gives back the young generation about 10–20 s after
-   * a burst), what the idle connections cost for as long as they stay.
+   * VmRSS at the end of the hold phase, KiB: what the idle connections cost
+   * once the burst is over (V8's memory reducer, when a major collection has
+   * started it, gives memory back about 10–20 s later).
    */
   endHoldKb: number | undefined;
   /** Largest VmRSS seen while the load ran (includes the TIME round), KiB. */

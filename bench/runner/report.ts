@@ -489,7 +489,7 @@ function holdChecks(summaries: Summary[], settings: Settings): Check[] {
       ratio: sk !== undefined && ck2 !== undefined && ck2 > 0 ? sk / ck2 : undefined,
       target: "≤ 2 KB/conn",
       result: sk === undefined ? "NO DATA" : sk <= 2 ? "PASS" : "MISS",
-      note: "the issue's 'try for 2'; a hold shorter than about 20 s ends before an idle Node server has given back its young generation",
+      note: "the issue's 'try for 2'; an idle Node server gives memory back only if V8's memory reducer runs, which needs a major collection to have started it",
     },
     {
       load: "hold",
@@ -729,7 +729,7 @@ export function renderMarkdown(
         }),
       ),
       "",
-      `KB/conn = (VmRSS − VmRSS of the idle fresh server) / connections, median of the runs: after the burst = 2.5 s after every connection was accepted (the figure the target judges), at the end of the hold = ${settings.holdSeconds} s later, once an idle Node server has had time to give back the young generation the burst grew (V8's memory reducer runs about 10–20 s after it). Answered = the fewest connections that answered TIME after the hold in any run.`,
+      `KB/conn = (VmRSS − VmRSS of the idle fresh server) / connections, median of the runs: after the burst = 2.5 s after every connection was accepted (the figure the target judges), at the end of the hold = ${settings.holdSeconds} s later, what the idle connections cost once the burst is over (an idle Node server gives memory back only if V8's memory reducer runs, about 10–20 s after a major collection, and not at all if the burst caused none). Answered = the fewest connections that answered TIME after the hold in any run.`,
       "",
     );
   }

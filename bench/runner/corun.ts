@@ -60,27 +60,32 @@ export function coRunPairs(settings: Settings, pin: Pinning): CoRunPair[] {
     // Both loadgens on the generator cores, left to the scheduler among them.
     cpus: [pin.generators.length === 0 ? undefined : pin.generators.join(",")],
   };
-  const tcp = (workload: "churn" | "rr"): ServerSpec[] => [
-    { name: `corun-naive-${workload}`, kind: "naive", cpus: pin.server },
-    { name: `corun-node-${workload}`, kind: "node", cpus: pin.server, logLevel: "warn" },
-  ];
-  const [naiveChurn, nodeChurn] = tcp("churn") as [ServerSpec, ServerSpec];
-  const [naiveRr, nodeRr] = tcp("rr") as [ServerSpec, ServerSpec];
+  const naive = (workload: string): ServerSpec => ({
+    name: `corun-naive-${workload}`,
+    kind: "naive",
+    cpus: pin.server,
+  });
+  const node = (workload: string): ServerSpec => ({
+    name: `corun-node-${workload}`,
+    kind: "node",
+    cpus: pin.server,
+    logLevel: "warn",
+  });
   const udp = { udp: true, ready: "udp" as const };
   return [
     {
       workload: "churn",
       unit: "sessions/s",
       traffic: { ...timed, mode: "churn", connections: 50 },
-      naive: naiveChurn,
-      timeserver: nodeChurn,
+      naive: naive("churn"),
+      timeserver: node("churn"),
     },
     {
       workload: "rr",
       unit: "req/s",
       traffic: { ...timed, mode: "rr", connections: 100, depth: 1 },
-      naive: naiveRr,
-      timeserver: nodeRr,
+      naive: naive("rr"),
+      timeserver: node("rr"),
     },
     ...(["ntp", "rfc868", "daytime"] as const).map((service): CoRunPair => {
       const workload = service === "ntp" ? ("udp-sntp" as const) : (`udp-${service}` as const);
@@ -88,19 +93,8 @@ export function coRunPairs(settings: Settings, pin: Pinning): CoRunPair[] {
         workload,
         unit: "req/s" as const,
         traffic: { ...timed, mode: workload, connections: 4, depth: 16, service },
-        naive: {
-          name: `corun-naive-${workload}`,
-          kind: "naive-udp" as const,
-          cpus: pin.server,
-          ...udp,
-        },
-        timeserver: {
-          name: `corun-node-${workload}`,
-          kind: "node" as const,
-          cpus: pin.server,
-          logLevel: "warn",
-          ...udp,
-        },
+        naive: { ...naive(workload), kind: "naive-udp", ...udp },
+        timeserver: { ...node(workload), ...udp },
       };
     }),
   ];

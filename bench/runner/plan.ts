@@ -205,10 +205,10 @@ export function casesFor(
     cpus: pin.generators.length === 0 ? [undefined] : pin.generators,
   };
   const split = (total: number) => perGenerator(total, pin);
-  /** rr from one generator process: what one process drives is the question. */
-  const oneProcess = (): LoadSpec => ({ ...rr, connections: 100, cpus: [timed.cpus[0]] });
   const rr: LoadSpec = { ...timed, mode: "rr", connections: split(100), depth: 1 };
   const pipelined: LoadSpec = { ...timed, mode: "rr", connections: split(100), depth: 16 };
+  /** rr from one generator process: what one process drives is the question. */
+  const oneProcess: LoadSpec = { ...rr, connections: 100, cpus: [timed.cpus[0]] };
   const c = (name: string, extra: Partial<ServerSpec> = {}): ServerSpec => ({
     name,
     kind: "c",
@@ -337,7 +337,7 @@ export function casesFor(
           variant: "loadgen → C",
           role: "reference",
           server: c("c-timebench-loadgen"),
-          traffic: oneProcess(),
+          traffic: oneProcess,
         },
         {
           load,
@@ -345,7 +345,7 @@ export function casesFor(
           variant: "timebench → C",
           role: "subject",
           server: c("c-timebench"),
-          traffic: { ...oneProcess(), generator: "timebench" },
+          traffic: { ...oneProcess, generator: "timebench" },
         },
       ];
     case "corun":

@@ -13,7 +13,6 @@ import { DEFAULTS, LIMITS } from "../server/time-server.js";
 import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import {
   type ConfigOption,
-  formatHelp,
   type OptionSpec,
   option,
   type ProgramCommand,
@@ -24,6 +23,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import { formatHelp, type ProgramHelp } from "./program-help.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
@@ -109,6 +109,9 @@ const optionalPort = (source: string, raw: string): number | undefined => parseP
 export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   option<ServerConfig, "host">("host", {
     name: "host",
+    section: "Listening",
+    details:
+      "An IPv4 or IPv6 address (`[::1]` also accepted) or a host name; `::` listens on IPv6, and on IPv4 too where the system allows.",
     env: "TIMESERVER_HOST",
     value: "<addr>",
     description: "address every listener binds; :: for IPv6",
@@ -117,6 +120,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "port">("port", {
     name: "port",
+    section: "Listening",
+    details: "With 0 the log says which port was picked, at every level but silent.",
     short: "p",
     env: "TIMESERVER_PORT",
     value: "<port>",
@@ -126,6 +131,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "timeZone">("timeZone", {
     name: "tz",
+    section: "Listening",
+    details:
+      "An IANA zone known to Node's ICU (`Asia/Jakarta`, `UTC`, `Etc/GMT-7`). Without it the system zone: `TZ`, checked at start-up (see Time zones below).",
     env: "TIMESERVER_TZ",
     value: "<zone>",
     description: "IANA time zone for replies, e.g. Asia/Jakarta",
@@ -135,6 +143,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "logLevel">("logLevel", {
     name: "log-level",
+    section: "Logging",
     env: "TIMESERVER_LOG_LEVEL",
     value: "<level>",
     description: LOG_LEVELS.join(", "),
@@ -143,6 +152,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "logFormat">("logFormat", {
     name: "log-format",
+    section: "Logging",
+    details:
+      "`json` writes one pino object per line: `level`, `time`, `pid`, `msg` and the event's fields.",
     env: "TIMESERVER_LOG_FORMAT",
     value: "<format>",
     description: "text or json (pino)",
@@ -151,6 +163,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "maxConnections">("maxConnections", {
     name: "max-connections",
+    section: "Limits",
+    details:
+      "One more is closed as soon as it is accepted, with a warning (at most one a second, counting the rest). Kept below the open-file limit: when the limit leaves less room, the server serves what fits and says so.",
     env: "TIMESERVER_MAX_CONNECTIONS",
     value: "<n>",
     description: `TCP connections served at once per listener and worker, 1-${LIMITS.maxConnections}; more are closed on accept`,
@@ -159,6 +174,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "idleTimeout">("idleTimeout", {
     name: "idle-timeout",
+    section: "Limits",
+    details:
+      "Never earlier and at most 250 ms later, measured on a monotonic clock from the last byte.",
     env: "TIMESERVER_IDLE_TIMEOUT",
     value: "<seconds>",
     description: `disconnect a client silent this long, 0-${LIMITS.idleTimeout}; 0 = never`,
@@ -167,6 +185,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "maxLine">("maxLine", {
     name: "max-line",
+    section: "Limits",
+    details:
+      "Bytes before the LF. A longer line gets one `Invalid command` and the connection is closed.",
     env: "TIMESERVER_MAX_LINE",
     value: "<bytes>",
     description: `longest request line, 5-${LIMITS.maxLine}; longer ones close the connection`,
@@ -175,6 +196,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "workers">("workers", {
     name: "workers",
+    section: "Processes",
+    details: "More than the available cores starts, with a warning. Limits apply per worker.",
     env: "TIMESERVER_WORKERS",
     value: "<n|auto>",
     description: `server processes sharing the ports, 1-${MAX_WORKERS}; auto = one per CPU`,
@@ -183,6 +206,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "daytimePort">("daytimePort", {
     name: "daytime-port",
+    section: "Standard protocols",
     env: "TIMESERVER_DAYTIME_PORT",
     value: "<port>",
     description: "serve RFC 867 daytime on this TCP and UDP port (standard: 13)",
@@ -192,6 +216,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "rfc868Port">("rfc868Port", {
     name: "rfc868-port",
+    section: "Standard protocols",
     env: "TIMESERVER_RFC868_PORT",
     value: "<port>",
     description: "serve RFC 868 time on this TCP and UDP port (standard: 37)",
@@ -201,6 +226,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "ntpPort">("ntpPort", {
     name: "ntp-port",
+    section: "Standard protocols",
     env: "TIMESERVER_NTP_PORT",
     value: "<port>",
     description: "serve SNTPv4 on this UDP port (standard: 123)",
@@ -210,6 +236,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "ntpStratum">("ntpStratum", {
     name: "ntp-stratum",
+    section: "Standard protocols",
+    details: "As chrony's `local stratum`, 10 by default.",
     env: "TIMESERVER_NTP_STRATUM",
     value: "<1-15>",
     description: "the stratum SNTP replies claim (rdate -n refuses 15)",
@@ -218,6 +246,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "allow">("allow", {
     name: "allow",
+    section: "Protection",
+    details:
+      "CIDRs or bare addresses (/32 or /128), comma-separated, IPv4 and IPv6. A flag replaces its variable's list.",
     env: "TIMESERVER_ALLOW",
     value: "<cidr,...>",
     multiple: true,
@@ -228,6 +259,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "deny">("deny", {
     name: "deny",
+    section: "Protection",
+    details:
+      "CIDRs or bare addresses, comma-separated, IPv4 and IPv6; an IPv4-mapped peer matches IPv4 rules.",
     env: "TIMESERVER_DENY",
     value: "<cidr,...>",
     multiple: true,
@@ -239,6 +273,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "maxConnectionsPerIp">("maxConnectionsPerIp", {
     name: "max-connections-per-ip",
+    section: "Protection",
+    details: "Counted over every TCP listener of the process (line, TLS, daytime, RFC 868).",
     env: "TIMESERVER_MAX_CONNECTIONS_PER_IP",
     value: "<n>",
     description: "TCP connections one address may hold at once, 0-1000000; 0 = no limit",
@@ -247,6 +283,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "rateLimit">("rateLimit", {
     name: "rate-limit",
+    section: "Protection",
+    details:
+      "Decimals allowed. One token bucket per address on a monotonic clock, shared by every protocol; each line-protocol line (invalid ones too), each daytime/RFC 868 TCP connection and each datagram spends a token.",
     env: "TIMESERVER_RATE_LIMIT",
     value: "<per-second>",
     description: "requests per second per address over every protocol; 0 = no limit",
@@ -255,6 +294,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "rateBurst">("rateBurst", {
     name: "rate-burst",
+    section: "Protection",
+    details: "1-1000000; needs --rate-limit.",
     env: "TIMESERVER_RATE_BURST",
     value: "<n>",
     description: "requests one address may make at once before the rate applies",
@@ -264,6 +305,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "proxyProtocol">("proxyProtocol", {
     name: "proxy-protocol",
+    section: "Behind a proxy",
+    details:
+      "v1 text or v2 binary, told apart by their signatures. A connection from outside --trusted-proxies, a malformed header, or no complete header within 3 s is closed with no byte sent. As a variable: 1, true, yes or on.",
     type: "boolean",
     env: "TIMESERVER_PROXY_PROTOCOL",
     description:
@@ -274,6 +318,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "trustedProxies">("trustedProxies", {
     name: "trusted-proxies",
+    section: "Behind a proxy",
     env: "TIMESERVER_TRUSTED_PROXIES",
     value: "<cidr,...>",
     multiple: true,
@@ -284,6 +329,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsPort">("tlsPort", {
     name: "tls-port",
+    section: "TLS",
     env: "TIMESERVER_TLS_PORT",
     value: "<port>",
     description:
@@ -294,6 +340,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsCert">("tlsCert", {
     name: "tls-cert",
+    section: "TLS",
+    details:
+      "A bad file at start: one line and exit 2; at SIGHUP: a warning, and the old certificate stays.",
     env: "TIMESERVER_TLS_CERT",
     value: "<pem>",
     description: "certificate chain (PEM) for --tls-port; re-read on SIGHUP",
@@ -302,6 +351,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsKey">("tlsKey", {
     name: "tls-key",
+    section: "TLS",
     env: "TIMESERVER_TLS_KEY",
     value: "<pem>",
     description: "private key (PEM) for --tls-port; re-read on SIGHUP",
@@ -310,6 +360,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "metricsPort">("metricsPort", {
     name: "metrics-port",
+    section: "Metrics and health",
+    details: "With --workers the primary serves it, summing the workers' counters.",
     env: "TIMESERVER_METRICS_PORT",
     value: "<port>",
     description: "serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port",
@@ -319,6 +371,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "metricsHost">("metricsHost", {
     name: "metrics-host",
+    section: "Metrics and health",
+    details: "Not public unless asked.",
     env: "TIMESERVER_METRICS_HOST",
     value: "<addr>",
     description: "address the metrics endpoint binds",
@@ -332,21 +386,65 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   ...STANDARD_OPTIONS,
 ];
 
-const USAGE = "timeserver [options]";
-const SUMMARY =
-  "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.\n" +
-  "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.";
+export const SERVER_HELP: ProgramHelp = {
+  name: "timeserver",
+  usage: "timeserver [options]",
+  summary:
+    "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection. " +
+    "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.",
+  options: SERVER_OPTIONS,
+  notes: [
+    {
+      title: "Environment",
+      text:
+        "Every option can also be set by its variable; a flag wins over its variable, and an empty variable counts as unset. " +
+        "Numbers are decimal digits only. A protocol whose port is not given is off.",
+    },
+    {
+      title: "Signals",
+      text:
+        "SIGTERM or SIGINT shuts down gracefully (a second one exits at once); " +
+        "SIGHUP re-reads the TLS certificate and key; SIGUSR1 is ignored.",
+    },
+    {
+      title: "Workers",
+      text:
+        "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr " +
+        "makes the primary accept them and hand them to the workers in turn.",
+    },
+    {
+      title: "Exit status",
+      text: "0 after a clean shutdown, 1 when the server cannot run (an address taken), 2 for bad flags, variables or files.",
+    },
+  ],
+  examples: [
+    {
+      command: "timeserver --port 4000 --tz Asia/Jakarta",
+      what: "the line protocol on port 4000, replies in Jakarta time",
+    },
+    {
+      command: "timeserver --daytime-port 1013 --rfc868-port 1037 --ntp-port 1123",
+      what: "also daytime, RFC 868 and SNTP, on unprivileged ports",
+    },
+    {
+      command: "timeserver --rate-limit 10 --rate-burst 20 --deny 10.0.0.0/8",
+      what: "10 requests a second per address, none from 10.0.0.0/8",
+    },
+    {
+      command: "timeserver --tls-port 45443 --tls-cert cert.pem --tls-key key.pem",
+      what: "the line protocol over TLS as well",
+    },
+    {
+      command: "timeserver --workers auto --metrics-port 9464 --log-format json",
+      what: "one process per core, Prometheus metrics on 127.0.0.1:9464, JSON logs",
+    },
+    { command: "TIMESERVER_PORT=4000 timeserver", what: "the port from its variable instead of a flag" },
+  ],
+};
 
-export function serverHelp(): string {
-  return formatHelp(
-    USAGE,
-    SUMMARY,
-    SERVER_OPTIONS,
-    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully;\n" +
-      "SIGHUP re-reads the TLS certificate and key.\n" +
-      "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr\n" +
-      "makes the primary accept them and hand them to the workers in turn.",
-  );
+/** `timeserver --help`, wrapped to `columns`. */
+export function serverHelp(columns?: number): string {
+  return formatHelp(SERVER_HELP, columns);
 }
 
 export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {

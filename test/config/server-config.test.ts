@@ -144,7 +144,7 @@ describe("server configuration", () => {
       "--max-line",
       "--workers",
     ]) {
-      assert.ok((help as { text: string }).text.includes(flag), flag);
+      assert.ok((help as { format: (columns: number) => string }).format(80).includes(flag), flag);
     }
     assert.equal(parseServerCommand(["-V"], {}).kind, "version");
   });

@@ -438,7 +438,10 @@ export const SERVER_HELP: ProgramHelp = {
       command: "timeserver --workers auto --metrics-port 9464 --log-format json",
       what: "one process per core, Prometheus metrics on 127.0.0.1:9464, JSON logs",
     },
-    { command: "TIMESERVER_PORT=4000 timeserver", what: "the port from its variable instead of a flag" },
+    {
+      command: "TIMESERVER_PORT=4000 timeserver",
+      what: "the port from its variable instead of a flag",
+    },
   ],
 };
 

@@ -123,9 +123,14 @@ function wrapParagraphs(text: string, width: number, indent: string): string[] {
   for (const [index, paragraph] of text.split(/\n\s*\n/).entries()) {
     if (index > 0) out.push("");
     for (const line of paragraph.split("\n")) {
-      // A line that starts with spaces is preformatted (a list, a table): kept as it is.
-      if (/^\s/.test(line)) out.push(indent + line);
-      else out.push(...wrap(line, width - indent.length).map((part) => indent + part));
+      // A line that starts with spaces is a term and its text ("  rr     TIME requests ..."):
+      // the text wraps under itself.
+      const term = /^(\s+\S+\s{2,})(.*)$/.exec(line);
+      const lead = term?.[1]?.trimStart() ?? "";
+      const parts = wrap(term?.[2] ?? line, width - indent.length - lead.length);
+      parts.forEach((part, index) => {
+        out.push(indent + (index === 0 ? lead : " ".repeat(lead.length)) + part);
+      });
     }
   }
   return out;

@@ -133,7 +133,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     name: "tz",
     section: "Listening",
     details:
-      "An IANA zone known to Node's ICU (`Asia/Jakarta`, `UTC`, `Etc/GMT-7`). Without it the system zone: `TZ`, checked at start-up (see Time zones below).",
+      "An IANA zone known to Node's ICU (`Asia/Jakarta`, `UTC`, `Etc/GMT-7`). Without it the system zone (`TZ`), checked at start-up: a `TZ` the server cannot apply as written stops it.",
     env: "TIMESERVER_TZ",
     value: "<zone>",
     description: "IANA time zone for replies, e.g. Asia/Jakarta",
@@ -146,7 +146,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     section: "Logging",
     env: "TIMESERVER_LOG_LEVEL",
     value: "<level>",
-    description: LOG_LEVELS.join(", "),
+    description: `how much to log: ${LOG_LEVELS.join(", ")}`,
     default: "info",
     parse: (source, raw) => parseChoice(source, raw, LOG_LEVELS),
   }),
@@ -157,7 +157,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
       "`json` writes one pino object per line: `level`, `time`, `pid`, `msg` and the event's fields.",
     env: "TIMESERVER_LOG_FORMAT",
     value: "<format>",
-    description: "text or json (pino)",
+    description: "how log lines look: text or json (pino)",
     default: "text",
     parse: (source, raw) => parseChoice(source, raw, LOG_FORMATS),
   }),
@@ -186,8 +186,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   option<ServerConfig, "maxLine">("maxLine", {
     name: "max-line",
     section: "Limits",
-    details:
-      "Bytes before the LF. A longer line gets one `Invalid command` and the connection is closed.",
+    details: "Bytes before the LF; such a line first gets one `Invalid command`.",
     env: "TIMESERVER_MAX_LINE",
     value: "<bytes>",
     description: `longest request line, 5-${LIMITS.maxLine}; longer ones close the connection`,

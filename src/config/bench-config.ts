@@ -56,7 +56,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
   {
     name: "mode",
     value: "<mode>",
-    description: "rr, churn or hold (see below)",
+    description: "rr, churn or hold (see Modes)",
     defaultText: BENCH_DEFAULTS.mode,
   },
   {

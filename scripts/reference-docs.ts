@@ -38,7 +38,7 @@ export function replaceGenerated(doc: string, id: string, body: string): string 
 export function markdownOptions(help: ProgramHelp): string {
   const out: string[] = [];
   for (const section of optionSections(help.options)) {
-    out.push(`#### ${help.name}: ${section.title.toLowerCase()}`, "");
+    out.push(`### ${help.name}: ${section.title}`, "");
     out.push("| flag | variable | default | what it does |", "|---|---|---|---|");
     for (const spec of section.options) {
       const cells = [

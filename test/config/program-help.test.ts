@@ -44,6 +44,15 @@ describe("help text", () => {
     });
   }
 
+  it("every timeserver option names the section --help lists it under", () => {
+    const without = SERVER_HELP.options.filter((spec) => spec.section === undefined);
+    assert.deepEqual(
+      without.map((spec) => spec.name),
+      [],
+      "give these options a section (and run npm run docs)",
+    );
+  });
+
   it("a wider terminal gets fewer, longer lines", () => {
     const narrow = formatHelp(SERVER_HELP, 60).split("\n").length;
     const wide = formatHelp(SERVER_HELP, 160).split("\n").length;

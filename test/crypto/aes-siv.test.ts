@@ -13,9 +13,7 @@ describe("AesSiv: RFC 5297's test vectors", () => {
     );
     const ad = hex(`10111213 14151617 18191a1b 1c1d1e1f 20212223 24252627`);
     const plaintext = hex(`11223344 55667788 99aabbcc ddee`);
-    const expected = hex(
-      `85632d07 c6e8f37f 950acd32 0a2ecc93 40c02b96 90c4dc04 daef7f6a fe5c`,
-    );
+    const expected = hex(`85632d07 c6e8f37f 950acd32 0a2ecc93 40c02b96 90c4dc04 daef7f6a fe5c`);
     assert.deepEqual(siv.seal([ad], plaintext), expected);
     assert.deepEqual(siv.open([ad], expected), plaintext);
   });
@@ -66,10 +64,7 @@ describe("AesSiv", () => {
     siv.seal([Buffer.alloc(0), Buffer.alloc(16)], plaintext, out, 8);
     assert.equal(out[7], 0xee);
     assert.equal(out[8 + 56], 0xee);
-    assert.deepEqual(
-      siv.open([Buffer.alloc(0), Buffer.alloc(16)], out.subarray(8, 64)),
-      plaintext,
-    );
+    assert.deepEqual(siv.open([Buffer.alloc(0), Buffer.alloc(16)], out.subarray(8, 64)), plaintext);
   });
 
   it("refuses any flipped bit in the sealed bytes, the associated data or the nonce", () => {

@@ -159,6 +159,18 @@ export class NtsNtpService {
     );
     new AesSiv(keys.s2c).seal([associatedData, nonce], fields, reply, ciphertextAt);
     this.authenticated.value++;
+    if (this.logger.infoOn)
+      this.logger.info(
+        `Sent: NTS-authenticated NTP reply with ${count} cookies to ${peer.address}`,
+        {
+          event: "sent",
+          protocol: "ntp",
+          nts: true,
+          cookies: count,
+          remoteAddress: peer.address,
+          remotePort: peer.port,
+        },
+      );
     return reply;
   }
 

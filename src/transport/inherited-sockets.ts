@@ -74,8 +74,8 @@ const SERVICES: Record<InheritedSocketName, readonly SocketKind[]> = {
   rfc868: ["stream", "datagram"],
   ntp: ["datagram"],
   tls: ["stream"],
-  "nts-ke": ["stream"],
   metrics: ["stream"],
+  "nts-ke": ["stream"],
 };
 
 const SERVICE_NAMES = Object.keys(SERVICES) as InheritedSocketName[];

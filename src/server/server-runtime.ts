@@ -65,6 +65,7 @@ export class ServerRuntime {
   private readonly ntsTls: TlsContext | undefined;
   /** The NTS cookie jar, replaced when SIGHUP re-reads the secret file. */
   private ntsJar: CookieJar | undefined;
+  private ntpListener: UdpListener | undefined;
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
@@ -225,18 +226,17 @@ export class ServerRuntime {
   private readonly jar = (): CookieJar => this.ntsJar as CookieJar;
 
   /** Server and Port Negotiation (RFC 8915 §4.1.7–8): sent only when not what a client assumes. */
-  private ntpNegotiation(): { ntpServer?: string; ntpPort?: number } {
+  private readonly ntpNegotiation = (): { server?: string; port?: number } => {
     const elsewhere = this.config.ntsNtpServer;
     if (elsewhere !== undefined)
       return {
-        ntpServer: elsewhere.host,
-        ...(elsewhere.port === undefined || elsewhere.port === 123
-          ? {}
-          : { ntpPort: elsewhere.port }),
+        server: elsewhere.host,
+        ...(elsewhere.port === undefined || elsewhere.port === 123 ? {} : { port: elsewhere.port }),
       };
-    const port = this.config.ntpPort;
-    return port === undefined || port === 123 ? {} : { ntpPort: port };
-  }
+    // The bound port: --ntp-port 0 or an inherited socket are known only now.
+    const port = this.ntpListener?.address()?.port ?? this.config.ntpPort;
+    return port === undefined || port === 123 ? {} : { port };
+  };
 
   private line$(): LineService {
     if (this.lineService === undefined) {
@@ -315,7 +315,7 @@ export class ServerRuntime {
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
-        return new UdpListener({
+        this.ntpListener = new UdpListener({
           ...common,
           service: new SntpService({
             stratum: config.ntpStratum,
@@ -333,13 +333,14 @@ export class ServerRuntime {
                 }),
           }),
         });
+        return this.ntpListener;
       case "nts-ke": {
         const service = new NtsKeService({
           cookies: this.jar,
           clock: this.clock,
           logger: this.logger,
           counters: this.counters,
-          ...this.ntpNegotiation(),
+          ntp: this.ntpNegotiation,
         });
         const tls = this.ntsTls as TlsContext;
         return new TcpListener({

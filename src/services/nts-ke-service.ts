@@ -40,10 +40,12 @@ export interface NtsKeServiceOptions {
   clock: Clock;
   logger: Logger;
   counters: CounterRegistry;
-  /** NTPv4 Server Negotiation: the host clients should send NTP to, when not this one. */
-  ntpServer?: string;
-  /** NTPv4 Port Negotiation: the NTP port, when not 123. */
-  ntpPort?: number;
+  /**
+   * NTPv4 Server and Port Negotiation: the host clients should send NTP to,
+   * when not this one, and the port, when not 123. Asked at each exchange,
+   * since a port of 0 is known only once bound.
+   */
+  ntp?: () => { server?: string; port?: number };
 }
 
 export class NtsKeService implements TcpService {
@@ -106,12 +108,7 @@ export class NtsKeService implements TcpService {
     const now = Number(this.options.clock.nowNs() / 1_000_000_000n);
     const cookies = Array.from({ length: COOKIES_PER_EXCHANGE }, () => jar.seal(keys, now));
     this.issued.value += cookies.length;
-    const bytes = encodeResponse({
-      agreement,
-      cookies,
-      ...(this.options.ntpServer === undefined ? {} : { server: this.options.ntpServer }),
-      ...(this.options.ntpPort === undefined ? {} : { port: this.options.ntpPort }),
-    });
+    const bytes = encodeResponse({ agreement, cookies, ...this.options.ntp?.() });
     keys.c2s.fill(0);
     keys.s2c.fill(0);
     return { bytes, result: "ok" };

@@ -88,7 +88,9 @@ describe("NTS-KE service", { skip: !haveOpenssl && "no openssl" }, () => {
   });
 
   it("names the NTP server and port when configured", async (t) => {
-    const { port, ca } = await keServer(t, { ntpServer: "ntp.example", ntpPort: 11123 });
+    const { port, ca } = await keServer(t, {
+      ntp: () => ({ server: "ntp.example", port: 11123 }),
+    });
     const result = await ntsKeExchange(port, { ca });
     assert.equal(result.server, "ntp.example");
     assert.equal(result.port, 11123);

@@ -29,6 +29,10 @@ export const AES_SIV_TAG_LENGTH = 16;
 
 const BLOCK = 16;
 const ZERO_IV = Buffer.alloc(BLOCK);
+const SHARED_D = Buffer.alloc(BLOCK);
+const SHARED_IV = Buffer.alloc(BLOCK);
+/** A growable copy of each CMAC's message, shared by every AesSiv: a request makes several. */
+let scratch = Buffer.alloc(2048);
 
 export class AesSiv {
   private readonly cbc: Cipher;
@@ -41,10 +45,9 @@ export class AesSiv {
   private readonly k2: Buffer;
   /** S2V's D after its first step: CMAC(K, 0^128), the same for every message. */
   private readonly d0: Buffer;
-  /** Scratch: S2V's D, the IV of the last seal, and a growable copy of each CMAC's message. */
-  private readonly d = Buffer.alloc(BLOCK);
-  private readonly iv = Buffer.alloc(BLOCK);
-  private scratch = Buffer.alloc(512);
+  /** S2V's D and the IV of a seal: shared, since no call is ever re-entered (all synchronous). */
+  private readonly d = SHARED_D;
+  private readonly iv = SHARED_IV;
 
   constructor(key: Uint8Array) {
     if (key.length !== AES_SIV_KEY_LENGTH)
@@ -124,8 +127,8 @@ export class AesSiv {
     const length = message.length;
     const complete = length > 0 && length % BLOCK === 0;
     const padded = complete ? length : length - (length % BLOCK) + BLOCK;
-    if (this.scratch.length < padded) this.scratch = Buffer.alloc(padded * 2);
-    const m = this.scratch;
+    if (scratch.length < padded) scratch = Buffer.alloc(padded * 2);
+    const m = scratch;
     m.set(message);
     if (xorEnd !== undefined) {
       const at = length - BLOCK;

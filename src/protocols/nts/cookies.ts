@@ -8,6 +8,9 @@
  * `acceptPast` periods old (or one period ahead, for a replica whose clock
  * is a little ahead at the turn of a period).
  *
+ * The cookie is this server's own business, so its SIV vector is the nonce
+ * alone (no empty associated data): one CMAC fewer on every seal and open.
+ *
  * Pure: the time (seconds) and the randomness for nonces are passed in.
  */
 
@@ -30,7 +33,6 @@ export const DEFAULT_ROTATION_SECONDS = 86_400;
 export const DEFAULT_ACCEPT_PAST = 3;
 export const MIN_SECRET_LENGTH = 32;
 
-const NO_ASSOCIATED_DATA = new Uint8Array(0);
 const HKDF_INFO = "timeserver NTS cookie master key v1";
 
 /** What a cookie carries: the session's keys and which AEAD they are for. */
@@ -90,12 +92,7 @@ export class CookieJar {
     p.writeUInt16BE(0, 2);
     p.set(keys.c2s, 4);
     p.set(keys.s2c, 4 + AES_SIV_KEY_LENGTH);
-    this.key(period).seal(
-      [NO_ASSOCIATED_DATA, nonce],
-      p,
-      cookie,
-      KEY_ID_LENGTH + COOKIE_NONCE_LENGTH,
-    );
+    this.key(period).seal([nonce], p, cookie, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
     p.fill(0);
     return cookie;
   }
@@ -111,7 +108,7 @@ export class CookieJar {
     if (period > now + 1 || period < now - this.acceptPast) return undefined;
     const nonce = cookie.subarray(KEY_ID_LENGTH, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
     const plaintext = this.key(period).open(
-      [NO_ASSOCIATED_DATA, nonce],
+      [nonce],
       cookie.subarray(KEY_ID_LENGTH + COOKIE_NONCE_LENGTH),
     );
     if (plaintext === undefined) return undefined;

@@ -10,6 +10,7 @@
  */
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
@@ -121,6 +122,43 @@ describe("NTS with real clients", { skip: !haveOpenssl && "no openssl" }, () => 
     );
     await server.waitForLine(/Sent: NTS-KE response with 8 cookies/);
     await server.waitForLine(/Sent: NTS-authenticated NTP reply with 1 cookies/);
+  });
+
+  it("chronyd -d keeps polling over NTS: chronyc authdata shows NTS with its eight cookies renewed", async (t) => {
+    const { server, ntpPort, kePort } = await startNts(t, cert, []);
+    // chronyd insists its command socket's directory is its own alone.
+    const work = scratchDir(t, "nts-chronyd-");
+    chmodSync(work, 0o700);
+    const socket = join(work, "chronyd.sock");
+    writeFileSync(
+      join(work, "chrony.conf"),
+      [
+        `server 127.0.0.1 port ${ntpPort} nts ntsport ${kePort} iburst minpoll -2 maxpoll -2`,
+        `ntstrustedcerts ${cert.certFile}`,
+        "port 0",
+        `bindcmdaddress ${socket}`,
+        `pidfile ${join(work, "chronyd.pid")}`,
+      ].join("\n"),
+    );
+    const chronyd = spawn(CHRONYD, ["-d", "-x", "-u", "root", "-f", join(work, "chrony.conf")], {
+      stdio: "ignore",
+    });
+    t.after(() => chronyd.kill("SIGKILL"));
+    // Eight polls answered: each reply brought a fresh cookie for the one spent.
+    await server.waitForLines(/Sent: NTS-authenticated NTP reply/, 8);
+    const result = await runExternal("/usr/bin/chronyc", ["-h", socket, "-n", "authdata"], {
+      env: CLIENT_ENV,
+      timeoutMs: 30_000,
+    });
+    const row = result.stdout.split("\n").find((line) => line.startsWith("127.0.0.1"));
+    assert.ok(row, describeRun("chronyc", ["authdata"], result));
+    const [, mode, , aead, , , , nak, cookies, cookieLength] = row.trim().split(/\s+/);
+    assert.deepEqual(
+      { mode, aead, nak, cookies, cookieLength },
+      { mode: "NTS", aead: "15", nak: "0", cookies: "8", cookieLength: "104" },
+      row,
+    );
+    assert.equal(server.lines.filter((line) => /Sent: NTS-KE response/.test(line)).length, 1);
   });
 
   it("chronyd refuses a certificate that does not name the server", async (t) => {

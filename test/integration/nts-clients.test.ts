@@ -213,6 +213,43 @@ describe("NTS with real clients", { skip: !haveOpenssl && "no openssl" }, () => 
     await ntpOnly.server.waitForLine(/Sent: NTS-authenticated NTP reply/);
   });
 
+  it("--workers 2 without a secret file: every worker opens every other's cookies", async (t) => {
+    const server = await startServerFor(t, [
+      "--workers",
+      "2",
+      "--ntp-port",
+      "0",
+      "--nts-ke-port",
+      "0",
+      "--tls-cert",
+      cert.certFile,
+      "--tls-key",
+      cert.keyFile,
+      "--log-level",
+      "info",
+    ]);
+    await server.waitForLine(/with 2 workers/);
+    const kePort = portOf(server, /^nts-ke$/) as number;
+    const ntpPort = portOf(server, /^ntp, UDP$/) as number;
+    const client = await udpClientFor(t);
+    const verdicts: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const session = await ntsKeExchange(kePort, { ca: cert.pem });
+      for (const cookie of session.cookies.slice(0, 3)) {
+        const { bytes, uid } = ntsRequest({ c2s: session.c2s, cookie });
+        verdicts.push(checkNtsReply(await client.request(ntpPort, bytes), uid, session.s2c).kind);
+      }
+    }
+    assert.deepEqual(new Set(verdicts), new Set(["ok"]));
+    // The primary hands connections to the workers in turn: both made cookies.
+    const makers = new Set(
+      server.lines
+        .filter((line) => /Sent: NTS-KE response/.test(line))
+        .map((line) => /\[worker (\d+)\]/.exec(line)?.[1]),
+    );
+    assert.deepEqual([...makers].sort(), ["1", "2"]);
+  });
+
   it("a restart with another secret NAKs old cookies until the client re-keys; the same secret keeps them", async (t) => {
     const client = await udpClientFor(t);
     const keyed = async (s: NtsServer) => ntsKeExchange(s.kePort as number, { ca: cert.pem });

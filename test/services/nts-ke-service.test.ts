@@ -8,8 +8,9 @@
 
 import assert from "node:assert/strict";
 import { randomFillSync } from "node:crypto";
+import { once } from "node:events";
 import { describe, it } from "node:test";
-import type { TLSSocket } from "node:tls";
+import tls, { type TLSSocket } from "node:tls";
 import { SILENT_LOGGER } from "../../src/logging/logger.js";
 import { CounterRegistry } from "../../src/metrics/counters.js";
 import { CookieJar } from "../../src/protocols/nts/cookies.js";
@@ -58,7 +59,7 @@ async function keServer(
   });
   const { port } = await listener.listen();
   t.after(() => listener.close());
-  return { port, ca: cert.pem, jar, counters };
+  return { port, ca: cert.pem, jar, counters, clock };
 }
 
 describe("NTS-KE service", { skip: !haveOpenssl && "no openssl" }, () => {
@@ -105,6 +106,28 @@ describe("NTS-KE service", { skip: !haveOpenssl && "no openssl" }, () => {
       code: "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
     });
     assert.equal(counters.total(HANDSHAKES, { result: "tls-error" }), 2);
+  });
+
+  it("closes a connection whose request never ends once the deadline has passed", {
+    timeout: 30_000,
+  }, async (t) => {
+    const { port, ca, clock } = await keServer(t);
+    const socket = tls.connect({
+      host: "127.0.0.1",
+      port,
+      ca,
+      servername: "localhost",
+      ALPNProtocols: ["ntske/1"],
+    });
+    t.after(() => socket.destroy());
+    await once(socket, "secureConnect");
+    // Half a request: a Next Protocol record, no End of Message, ever.
+    socket.write(encodeRequest([15]).subarray(0, 6));
+    const closed = once(socket, "close");
+    socket.on("error", () => {});
+    // The listener's sweep runs on the injected clock: past 5 s, it closes.
+    clock.advance(5500);
+    await closed;
   });
 
   it("answers a malformed request with Bad Request and an unknown critical record with error 0", async (t) => {

@@ -35,6 +35,13 @@ import type { Drop } from "../transport/udp-listener.js";
 /** The most cookies one reply carries (RFC 8915 §5.7 lets the client ask for up to 7 more). */
 const MAX_COOKIES = 8;
 const COOKIE_FIELD = fieldLength(COOKIE_LENGTH);
+/** Sessions whose AES-SIV instances are kept (a few kilobytes each). */
+export const SESSION_CACHE = 1024;
+
+interface Session {
+  readonly c2s: AesSiv;
+  readonly s2c: AesSiv;
+}
 
 /** What the SNTP service lends: its 48-byte reply and Kiss-o'-Death for a request. */
 export interface NtpHeaders {
@@ -78,6 +85,7 @@ export class NtsNtpService {
   private readonly issued: Counter;
   private readonly nonces = Buffer.alloc(NTS_SERVER_NONCE_LENGTH * 64);
   private noncesUsed = this.nonces.length;
+  private readonly sessions = new Map<string, Session>();
 
   constructor(options: NtsNtpServiceOptions) {
     this.cookies = options.cookies;
@@ -122,7 +130,8 @@ export class NtsNtpService {
         });
       return encodeNtsNak(headers.kiss(request, "NTSN"), nts.uniqueIdentifier);
     }
-    const plaintext = new AesSiv(keys.c2s).open(
+    const session = this.session(keys.c2s, keys.s2c);
+    const plaintext = session.c2s.open(
       [datagram.subarray(0, nts.authenticatorAt), nts.authenticator.nonce],
       nts.authenticator.ciphertext,
     );
@@ -157,7 +166,7 @@ export class NtsNtpService {
       nonce,
       fields.length,
     );
-    new AesSiv(keys.s2c).seal([associatedData, nonce], fields, reply, ciphertextAt);
+    session.s2c.seal([associatedData, nonce], fields, reply, ciphertextAt);
     this.authenticated.value++;
     if (this.logger.infoOn)
       this.logger.info(
@@ -172,6 +181,31 @@ export class NtsNtpService {
         },
       );
     return reply;
+  }
+
+  /**
+   * The AES-SIV instances of a session's two keys. A client keeps the keys
+   * of one key exchange for every request until it re-keys (only the
+   * cookies change), and making a key's cipher objects is most of what a
+   * request costs in Node, so the last SESSION_CACHE sessions keep theirs.
+   * The keys stay in memory no longer than that, and the cookies hold them
+   * anyway.
+   */
+  private session(c2s: Buffer, s2c: Buffer): Session {
+    const id = c2s.toString("latin1") + s2c.toString("latin1");
+    let session = this.sessions.get(id);
+    if (session !== undefined) {
+      // Most recently used last: Map keeps insertion order.
+      this.sessions.delete(id);
+    } else {
+      session = { c2s: new AesSiv(c2s), s2c: new AesSiv(s2c) };
+      if (this.sessions.size >= SESSION_CACHE) {
+        const oldest = this.sessions.keys().next().value as string;
+        this.sessions.delete(oldest);
+      }
+    }
+    this.sessions.set(id, session);
+    return session;
   }
 
   private nextNonce(): Buffer {

@@ -13,7 +13,7 @@ import { describe, it } from "node:test";
 import { SILENT_LOGGER } from "../../src/logging/logger.js";
 import { CounterRegistry } from "../../src/metrics/counters.js";
 import { COOKIE_LENGTH, CookieJar } from "../../src/protocols/nts/cookies.js";
-import { NtsNtpService } from "../../src/services/nts-ntp-service.js";
+import { NtsNtpService, SESSION_CACHE } from "../../src/services/nts-ntp-service.js";
 import { SntpService } from "../../src/services/sntp-service.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { checkNtsReply, ntsRequest } from "../helpers/nts-client.js";
@@ -117,6 +117,23 @@ describe("NTS-protected NTP", () => {
     assert.equal(naks, counters.total(NTS, { result: "nak" }));
     assert.ok(naks >= COOKIE_LENGTH);
     assert.equal(counters.total(NTS, { result: "authenticated" }), 0);
+  });
+
+  it("keeps answering every session when more sessions come than it keeps ciphers for", () => {
+    const clock = new ManualClock(NOW_MS);
+    const counters = new CounterRegistry();
+    const jar = new CookieJar({ secret: Buffer.alloc(32, 3), random: randomFillSync });
+    const nts = new NtsNtpService({ cookies: () => jar, logger: SILENT_LOGGER, counters });
+    const service = new SntpService({ stratum: 2, logger: SILENT_LOGGER, clock, counters, nts });
+    const sessions = Array.from({ length: SESSION_CACHE + 10 }, () => session(jar));
+    // Twice round: the second pass finds the first sessions' ciphers evicted.
+    for (const pass of [1, 2])
+      for (const { keys, cookie } of sessions) {
+        const { bytes, uid } = ntsRequest({ c2s: keys.c2s, cookie });
+        const reply = service.handle(bytes, { address: "127.0.0.1", port: 1 });
+        assert.ok(Buffer.isBuffer(reply), `pass ${pass}`);
+        assert.equal(checkNtsReply(reply, uid, keys.s2c).kind, "ok", `pass ${pass}`);
+      }
   });
 
   it("still answers plain SNTP, and SNTP with a legacy MAC, as before", async (t) => {

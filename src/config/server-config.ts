@@ -63,6 +63,17 @@ export interface ServerConfig {
   tlsPort: number | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** NTS Key Establishment (RFC 8915) over TLS 1.3; undefined = off. */
+  ntsKePort: number | undefined;
+  /** Where NTS clients should send NTP, when not this host's --ntp-port: host and optional port. */
+  ntsNtpServer: { host: string; port: number | undefined } | undefined;
+  /** The secret NTS cookie keys are derived from (0600); undefined = a random one per start. */
+  ntsSecretFile: string | undefined;
+  /**
+   * Not an option: the random secret the primary makes when there is no
+   * --nts-secret-file, hex, so that every --workers process shares it.
+   */
+  ntsSecret?: string;
   /** Prometheus /metrics, /healthz and /readyz over HTTP; undefined = off. */
   metricsPort: number | undefined;
   metricsHost: string;
@@ -105,6 +116,17 @@ function parseRate(source: string, raw: string): number {
 }
 
 const optionalPort = (source: string, raw: string): number | undefined => parsePort(source, raw);
+
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
+function parseHostPort(source: string, raw: string): { host: string; port: number | undefined } {
+  const text = raw.trim();
+  const match = /^(?:\[([^\]]+)\]|([^:\s[\]]+))(?::(\d+))?$/.exec(text);
+  if (match === null || /^[^[]*:.*:/.test(text))
+    throw configError(source, raw, "must be host, host:port or [IPv6]:port");
+  const host = match[1] ?? match[2] ?? "";
+  if (host.length > 255) throw configError(source, raw, "the host name is too long");
+  return { host, port: match[3] === undefined ? undefined : parsePort(source, match[3], 1) };
+}
 
 export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   option<ServerConfig, "host">("host", {
@@ -357,6 +379,38 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     default: undefined,
     parse: (_source, raw) => raw,
   }),
+  option<ServerConfig, "ntsKePort">("ntsKePort", {
+    name: "nts-ke-port",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_KE_PORT",
+    value: "<port>",
+    description:
+      "serve NTS key exchange (RFC 8915, TLS 1.3) on this TCP port (standard: 4460; needs --tls-cert, --tls-key and --ntp-port or --nts-ntp-server)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "ntsNtpServer">("ntsNtpServer", {
+    name: "nts-ntp-server",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_NTP_SERVER",
+    value: "<host[:port]>",
+    description: "tell NTS clients to send NTP there (another replica or address)",
+    defaultText: "this host, --ntp-port",
+    default: undefined,
+    parse: parseHostPort,
+  }),
+  option<ServerConfig, "ntsSecretFile">("ntsSecretFile", {
+    name: "nts-secret-file",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_SECRET_FILE",
+    value: "<file>",
+    description:
+      "secret (32+ bytes, mode 0600) NTS cookie keys come from, shared by replicas; re-read on SIGHUP",
+    defaultText: "random at start",
+    default: undefined,
+    parse: (_source, raw) => raw,
+  }),
   option<ServerConfig, "metricsPort">("metricsPort", {
     name: "metrics-port",
     section: "Metrics and health",
@@ -403,7 +457,7 @@ export const SERVER_HELP: ProgramHelp = {
       title: "Signals",
       text:
         "SIGTERM or SIGINT shuts down gracefully (a second one exits at once); " +
-        "SIGHUP re-reads the TLS certificate and key; SIGUSR1 is ignored.",
+        "SIGHUP re-reads the TLS certificate and key and the NTS secret file; SIGUSR1 is ignored.",
     },
     {
       title: "Workers",
@@ -461,12 +515,25 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
 
 /** Options that only make sense together. */
 function checkCombinations(config: ServerConfig): void {
-  const tls = [config.tlsPort, config.tlsCert, config.tlsKey];
+  const tls = [config.tlsPort ?? config.ntsKePort, config.tlsCert, config.tlsKey];
   if (tls.some((value) => value !== undefined) && tls.some((value) => value === undefined)) {
     throw configError(
-      "--tls-port",
-      String(config.tlsPort ?? ""),
-      "--tls-port, --tls-cert and --tls-key go together",
+      config.tlsPort === undefined && config.ntsKePort !== undefined
+        ? "--nts-ke-port"
+        : "--tls-port",
+      String(config.tlsPort ?? config.ntsKePort ?? ""),
+      "--tls-port (or --nts-ke-port), --tls-cert and --tls-key go together",
+    );
+  }
+  if (
+    config.ntsKePort !== undefined &&
+    config.ntpPort === undefined &&
+    config.ntsNtpServer === undefined
+  ) {
+    throw configError(
+      "--nts-ke-port",
+      String(config.ntsKePort),
+      "needs --ntp-port, or --nts-ntp-server naming where NTP is served",
     );
   }
   if (config.rateBurst !== 0 && config.rateLimit === 0) {

@@ -3,7 +3,7 @@
  * will show them. Layers ask for their series here once, at set-up.
  */
 
-import type { Refusal } from "../transport/admission.js";
+import type { Refusal } from "../policy/admission.js";
 import type { Counter, CounterRegistry, Gauge } from "./counters.js";
 
 export interface ListenerMetrics {

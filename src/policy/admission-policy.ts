@@ -7,9 +7,9 @@
 
 import type { Clock } from "../clock/clock.js";
 import type { CounterRegistry } from "../metrics/counters.js";
-import type { Admission, Refusal } from "../transport/admission.js";
 import type { Peer } from "../transport/peer.js";
 import type { AccessList } from "./access-list.js";
+import type { Admission, Refusal } from "./admission.js";
 import { ClientLimits, type ClientLimitsOptions } from "./client-limits.js";
 
 export interface AdmissionPolicyOptions extends ClientLimitsOptions {

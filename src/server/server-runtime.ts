@@ -7,6 +7,7 @@
 
 import type { AddressInfo } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -19,10 +20,9 @@ import type { GreetingService } from "../services/greeting-service.js";
 import { LineService } from "../services/line-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
+import { TurnBudget } from "../services/turn-budget.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { TurnBudget } from "../transport/turn-budget.js";
 import { UdpListener } from "../transport/udp-listener.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { DEFAULTS } from "./time-server.js";

@@ -10,11 +10,11 @@ import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
+import type { Admission } from "../policy/admission.js";
 import { DEFAULT_MAX_LINE } from "../protocols/line/time-protocol.js";
 import { LineService } from "../services/line-service.js";
-import type { Admission } from "../transport/admission.js";
+import { TurnBudget } from "../services/turn-budget.js";
 import { TcpListener } from "../transport/tcp-listener.js";
-import { TurnBudget } from "../transport/turn-budget.js";
 
 export interface TimeServerOptions {
   /** Address to bind; default 0.0.0.0. Use "::" for IPv6 (and IPv4 where the system allows). */

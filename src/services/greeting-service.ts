@@ -10,7 +10,7 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter, sentBytesCounter } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
 import type { Connection } from "../transport/connection.js";
 import type { Peer } from "../transport/peer.js";
 import type { TcpService } from "../transport/tcp-listener.js";

@@ -14,10 +14,11 @@ import { escapeBytes } from "../logging/escape-bytes.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, requestCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
 import { CLOSED, NEED_DATA, type NextEvent } from "../protocols/line/events.js";
 import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
 import { TimeProtocol } from "../protocols/line/time-protocol.js";
-import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import type { DeferredWork, TurnBudget } from "../services/turn-budget.js";
 import {
   type Connection,
   type ConnectionHandler,
@@ -25,7 +26,6 @@ import {
   HOLD_RATE,
 } from "../transport/connection.js";
 import type { TcpService } from "../transport/tcp-listener.js";
-import type { DeferredWork, TurnBudget } from "../transport/turn-budget.js";
 
 export interface LineServiceOptions {
   maxLine: number;

@@ -13,8 +13,8 @@ import { describeSystemError, formatHostPort, TimeServerError } from "../errors.
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
 import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY, type Refusal } from "../policy/admission.js";
 import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
-import { type Admission, LIMIT_ONLY, type Refusal } from "./admission.js";
 import {
   type CloseReason,
   Connection,

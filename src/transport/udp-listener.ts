@@ -14,7 +14,7 @@ import { describeSystemError, formatHostPort, TimeServerError } from "../errors.
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY } from "./admission.js";
+import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import type { Peer } from "./peer.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";

@@ -5,7 +5,7 @@
  * limits and rates plug in here, so every protocol gets them at once.
  */
 
-import type { Peer } from "./peer.js";
+import type { Peer } from "../transport/peer.js";
 
 export type Refusal = "limit" | "per-address-limit" | "acl" | "rate-limit" | "proxy-error";
 

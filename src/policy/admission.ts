@@ -1,13 +1,65 @@
 /**
- * Whether a new client is let in: the one question every listener asks, for
- * every accepted connection and every datagram, before any byte is read or
- * answered. Today it knows the connection limit; access lists, per-address
- * limits and rates plug in here, so every protocol gets them at once.
+ * The one question policy answers, and the one kind of answer it gives. A
+ * listener asks once per accepted connection (`admitConnection`); a service
+ * asks once per request (`admitRequest` for a request on an admitted
+ * connection, `admitDatagram` for a datagram) and acts on the verdict: serve
+ * it, drop it (with the reason, and for a rate limit how long to wait), send
+ * a Kiss-o'-Death, or refuse the connection. Nothing is handed back up to
+ * policy afterwards, as chrony's ntp_core.c acts on one answer from
+ * CLG_LimitServiceRate.
+ *
+ * `Peer` lives here, the lowest layer that reads a client's address; the
+ * transport makes one per connection or datagram.
  */
 
-import type { Peer } from "../transport/peer.js";
+export interface Peer {
+  /** As Node reports it: 127.0.0.1, ::1, ::ffff:10.0.0.1. */
+  readonly address: string;
+  readonly port: number;
+}
 
-export type Refusal = "limit" | "per-address-limit" | "acl" | "rate-limit" | "proxy-error";
+/** Why policy refuses a connection or drops a request: the `reason` label of the counters. */
+export type Refusal = "limit" | "per-address-limit" | "acl" | "rate-limit";
+
+export interface Serve {
+  readonly kind: "serve";
+}
+
+/** A connection closed at once, with no byte sent. */
+export interface Refuse {
+  readonly kind: "refuse";
+  readonly reason: Refusal;
+}
+
+/** A request not answered (now). */
+export interface Drop {
+  readonly kind: "drop";
+  readonly reason: "acl" | "rate-limit";
+  /** For a rate limit on a connection's request: milliseconds until it may be asked again. */
+  readonly retryInMs?: number;
+}
+
+/** An over-rate SNTP request answered with a Kiss-o'-Death RATE instead of nothing. */
+export interface KissOfDeath {
+  readonly kind: "kiss-of-death";
+}
+
+export type ConnectionVerdict = Serve | Refuse;
+export type RequestVerdict = Serve | Drop;
+export type DatagramVerdict = Serve | Drop | KissOfDeath;
+export type Verdict = Serve | Refuse | Drop | KissOfDeath;
+
+/** The verdicts that carry nothing of their own, made once (a request costs no allocation). */
+export const SERVE: Serve = Object.freeze({ kind: "serve" });
+export const KISS_OF_DEATH: KissOfDeath = Object.freeze({ kind: "kiss-of-death" });
+export const DROP_ACL: Drop = Object.freeze({ kind: "drop", reason: "acl" });
+export const DROP_RATE_LIMIT: Drop = Object.freeze({ kind: "drop", reason: "rate-limit" });
+export const REFUSE: Readonly<Record<Refusal, Refuse>> = Object.freeze({
+  limit: Object.freeze({ kind: "refuse", reason: "limit" }),
+  "per-address-limit": Object.freeze({ kind: "refuse", reason: "per-address-limit" }),
+  acl: Object.freeze({ kind: "refuse", reason: "acl" }),
+  "rate-limit": Object.freeze({ kind: "refuse", reason: "rate-limit" }),
+});
 
 export interface Admission {
   /**
@@ -18,39 +70,37 @@ export interface Admission {
    */
   readonly active?: boolean;
   /**
-   * Undefined to admit `peer`'s connection to a listener that already holds
-   * `open` connections of at most `max`; else why not. An admitted
-   * connection must be handed back with `connectionEnded`.
+   * Whether `peer`'s connection is let into a listener that already holds
+   * `open` connections of at most `max`. An admitted connection must be
+   * handed back with `connectionEnded`.
    */
-  admitConnection(peer: Peer, open: number, max: number): Refusal | undefined;
+  admitConnection(peer: Peer, open: number, max: number): ConnectionVerdict;
   connectionEnded(peer: Peer): void;
-  /** Undefined to answer `peer`'s datagram (allowed, and within its rate); else why not. */
-  admitDatagram(peer: Peer): Refusal | undefined;
-  /** Spend one request of `peer`'s rate; false when it is over its rate. */
-  takeRequest(peer: Peer): boolean;
-  /** Milliseconds until `peer` may make its next request. */
-  msUntilAllowed(peer: Peer): number;
-  /** Whether an over-rate SNTP request of `peer` gets a Kiss-o'-Death rather than nothing. */
-  kissOfDeath(peer: Peer): boolean;
+  /**
+   * A request on an admitted connection (its address passed the access list
+   * at accept): serve it, or drop it for now, `retryInMs` until a token of
+   * the address's rate is back.
+   */
+  admitRequest(peer: Peer): RequestVerdict;
+  /**
+   * A datagram: serve it, drop it (access list, rate), or, when `kissable`
+   * (a well-formed SNTP client request) and over its rate, perhaps answer it
+   * with a Kiss-o'-Death.
+   */
+  admitDatagram(peer: Peer, kissable: boolean): DatagramVerdict;
 }
 
 /** Admission by the listener's connection limit alone. */
 export const LIMIT_ONLY: Admission = {
   active: false,
   admitConnection(_peer, open, max) {
-    return open >= max ? "limit" : undefined;
+    return open >= max ? REFUSE.limit : SERVE;
   },
   connectionEnded() {},
+  admitRequest() {
+    return SERVE;
+  },
   admitDatagram() {
-    return undefined;
-  },
-  takeRequest() {
-    return true;
-  },
-  msUntilAllowed() {
-    return 0;
-  },
-  kissOfDeath() {
-    return false;
+    return SERVE;
   },
 };

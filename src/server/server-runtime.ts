@@ -199,10 +199,10 @@ export class ServerRuntime {
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,
-      admission: this.admission,
     };
     const tcp = {
       ...common,
+      admission: this.admission,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
       closeGraceMs: DEFAULTS.closeGrace,
@@ -239,6 +239,7 @@ export class ServerRuntime {
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            admission: this.admission,
           }),
         });
     }

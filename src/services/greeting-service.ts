@@ -10,11 +10,10 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter, sentBytesCounter } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
+import { type Admission, LIMIT_ONLY, type Peer } from "../policy/admission.js";
 import type { Connection } from "../transport/connection.js";
-import type { Peer } from "../transport/peer.js";
 import type { TcpService } from "../transport/tcp-listener.js";
-import type { UdpService } from "../transport/udp-listener.js";
+import type { Drop, UdpService } from "../transport/udp-listener.js";
 
 export interface GreetingProtocol {
   /** The protocol's name in logs and counters: daytime, rfc868. */
@@ -64,7 +63,7 @@ export class GreetingService implements TcpService, UdpService {
    * byte sent, as a datagram would be dropped.
    */
   open(connection: Connection): void {
-    if (!this.admission.takeRequest(connection.peer)) {
+    if (this.admission.admitRequest(connection.peer).kind !== "serve") {
       this.limitedTcp.value++;
       connection.destroy();
       return;
@@ -76,8 +75,11 @@ export class GreetingService implements TcpService, UdpService {
     connection.close("served");
   }
 
-  /** UDP: one reply datagram for each request datagram, empty ones included. */
-  handle(_datagram: Buffer, peer: Peer): Buffer {
+  /** UDP: one reply datagram for each request datagram policy lets through, empty ones included. */
+  handle(_datagram: Buffer, peer: Peer): Buffer | Drop {
+    const verdict = this.admission.admitDatagram(peer, false);
+    // Never a Kiss-o'-Death: only SNTP asks for one.
+    if (verdict.kind === "drop") return verdict;
     this.servedUdp.value++;
     return this.reply(peer);
   }

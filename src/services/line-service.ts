@@ -34,7 +34,7 @@ export interface LineServiceOptions {
   clock: Clock;
   counters: CounterRegistry;
   budget: TurnBudget;
-  /** Asked for a token of the client's rate before each request line; default: no rate limit. */
+  /** Asked once about each request line (the client's rate); default: no rate limit. */
   admission?: Admission;
 }
 
@@ -157,20 +157,20 @@ class LineSession implements ConnectionHandler, DeferredWork {
       const event = this.waiting ?? this.protocol.nextEvent();
       this.waiting = undefined;
       if (event === NEED_DATA || event === CLOSED) break;
-      if (
-        event.type !== "peer-finished" &&
-        !this.finishing &&
-        !service.admission.takeRequest(connection.peer)
-      ) {
-        // Over its rate: answer what was read so far, stop reading this
-        // client, and take this request up again when a token is back.
-        this.waiting = event;
-        service.rateLimited.value++;
-        this.send(parts, now, times);
-        connection.hold(HOLD_RATE);
-        this.onTokens ??= () => this.rateResumed();
-        service.clock.after(service.admission.msUntilAllowed(connection.peer), this.onTokens);
-        return;
+      if (event.type !== "peer-finished" && !this.finishing) {
+        // Policy's one answer about this request line.
+        const verdict = service.admission.admitRequest(connection.peer);
+        if (verdict.kind === "drop") {
+          // Over its rate: answer what was read so far, stop reading this
+          // client, and take this request up again when a token is back.
+          this.waiting = event;
+          service.rateLimited.value++;
+          this.send(parts, now, times);
+          connection.hold(HOLD_RATE);
+          this.onTokens ??= () => this.rateResumed();
+          service.clock.after(verdict.retryInMs ?? 0, this.onTokens);
+          return;
+        }
       }
       switch (event.type) {
         case "time": {

@@ -10,8 +10,13 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
-import { encodeKissOfDeath, encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
-import type { Peer } from "../transport/peer.js";
+import { type Admission, LIMIT_ONLY, type Peer } from "../policy/admission.js";
+import {
+  encodeKissOfDeath,
+  encodeSntpReply,
+  parseSntpRequest,
+  type SntpRequest,
+} from "../protocols/sntp.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
 
 export const DEFAULT_NTP_STRATUM = 10;
@@ -44,6 +49,8 @@ export interface SntpServiceOptions {
   logger: Logger;
   clock: Clock;
   counters: CounterRegistry;
+  /** Asked once about every datagram; default: no policy beyond serving. */
+  admission?: Admission;
 }
 
 export class SntpService implements UdpService {
@@ -54,6 +61,7 @@ export class SntpService implements UdpService {
   private readonly clock: Clock;
   private readonly served: Counter;
   private readonly kissed: Counter;
+  private readonly admission: Admission;
 
   constructor(options: SntpServiceOptions) {
     this.stratum = options.stratum;
@@ -62,32 +70,19 @@ export class SntpService implements UdpService {
     this.precision = Math.max(-30, Math.min(-10, options.clock.precisionLog2()));
     this.served = requestCounter(options.counters, "ntp", "udp", "ok");
     this.kissed = requestCounter(options.counters, "ntp", "udp", "kod");
+    this.admission = options.admission ?? LIMIT_ONLY;
   }
 
   /**
-   * An over-rate request is mostly dropped; some (at most 1 in 4, as the
-   * policy decides) get a Kiss-o'-Death RATE, so a spoofed source can be
-   * neither fully blocked nor used as a reflector. Like chrony's, the KoD is
-   * a normal reply with LI 3, stratum 0 and reference ID RATE.
+   * One question to policy per datagram, asked once the request is parsed
+   * (so it knows whether a Kiss-o'-Death may answer it), and one action on
+   * the verdict: drop, kiss, or serve a well-formed request.
    */
-  overRate(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined {
-    const request = parseSntpRequest(datagram);
-    if (request.kind === "rejected" || !kiss()) return undefined;
-    this.kissed.value++;
-    if (this.logger.debugOn) {
-      this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
-        event: "kod",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-      });
-    }
-    const now = this.clock.nowNs();
-    return encodeKissOfDeath(request, "RATE", this.fields(now, now));
-  }
-
   handle(datagram: Buffer, peer: Peer): Buffer | Drop {
     const receiveTime = this.clock.nowNs();
     const request = parseSntpRequest(datagram);
+    const verdict = this.admission.admitDatagram(peer, request.kind !== "rejected");
+    if (verdict.kind === "drop") return verdict;
     if (request.kind === "rejected") {
       switch (request.reason) {
         case "short":
@@ -98,6 +93,7 @@ export class SntpService implements UdpService {
           return { reason: "version", detail: `version ${request.version}` };
       }
     }
+    if (verdict.kind === "kiss-of-death") return this.kissOfDeath(request, peer);
     this.served.value++;
     if (this.logger.infoOn) {
       this.logger.info(`Received: NTP request from ${peer.address}`, {
@@ -117,6 +113,24 @@ export class SntpService implements UdpService {
       });
     }
     return reply;
+  }
+
+  /**
+   * Policy's answer to some over-rate requests (at most 1 in 4). Like
+   * chrony's, the KoD is a normal reply with LI 3, stratum 0 and reference
+   * ID RATE.
+   */
+  private kissOfDeath(request: SntpRequest, peer: Peer): Buffer {
+    this.kissed.value++;
+    if (this.logger.debugOn) {
+      this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
+        event: "kod",
+        protocol: "ntp",
+        remoteAddress: peer.address,
+      });
+    }
+    const now = this.clock.nowNs();
+    return encodeKissOfDeath(request, "RATE", this.fields(now, now));
   }
 
   private fields(receiveTime: bigint, transmitTime: bigint) {

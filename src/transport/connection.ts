@@ -11,7 +11,8 @@
  */
 
 import type { Socket } from "node:net";
-import { formatPeer, type Peer } from "./peer.js";
+import type { Peer } from "../policy/admission.js";
+import { formatPeer } from "./peer.js";
 
 export type CloseReason =
   | "quit"

@@ -13,7 +13,7 @@ import { describeSystemError, formatHostPort, TimeServerError } from "../errors.
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { CounterRegistry } from "../metrics/counters.js";
 import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY, type Refusal } from "../policy/admission.js";
+import { type Admission, LIMIT_ONLY, type Peer, type Refusal } from "../policy/admission.js";
 import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
 import {
   type CloseReason,
@@ -25,7 +25,7 @@ import {
 import { ConnectionList } from "./connection-list.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import { type Peer, SocketPeer } from "./peer.js";
+import { SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
@@ -66,6 +66,9 @@ export interface TcpListenerOptions {
   wrap?: (socket: Socket) => Socket;
 }
 
+/** Why a connection was closed unserved: policy's refusals, and a bad PROXY header (the listener's own). */
+export type RefuseReason = Refusal | "proxy-error";
+
 export interface ConnectionInfo {
   remoteAddress: string;
   remotePort: number;
@@ -74,7 +77,7 @@ export interface ConnectionInfo {
 export interface TcpListenerEvents {
   listening: [address: AddressInfo];
   connection: [info: ConnectionInfo];
-  rejected: [info: ConnectionInfo, reason: Refusal];
+  rejected: [info: ConnectionInfo, reason: RefuseReason];
   /** A client stopped reading its replies and the server stopped reading its requests. */
   backpressure: [info: ConnectionInfo];
   disconnect: [info: ConnectionInfo, reason: CloseReason];
@@ -369,9 +372,9 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       return;
     }
     const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
-    const refusal = admission.admitConnection(peer, this.live.size, this.effectiveMax);
-    if (refusal !== undefined) {
-      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
+    const verdict = admission.admitConnection(peer, this.live.size, this.effectiveMax);
+    if (verdict.kind === "refuse") {
+      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, verdict.reason);
       return;
     }
     const socket = this.wrap === undefined ? raw : this.wrap(raw);
@@ -440,10 +443,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       result.header.command === "proxy" && addresses !== null
         ? { address: addresses.sourceAddress, port: addresses.sourcePort }
         : connection.peer;
-    const refusal = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
-    if (refusal !== undefined) {
+    const verdict = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
+    if (verdict.kind === "refuse") {
       connection.peer = client;
-      this.refuseLate(connection, refusal);
+      this.refuseLate(connection, verdict.reason);
       return;
     }
     connection.peer = client;
@@ -453,7 +456,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   /** Refuse a connection already accepted (a PROXY listener's): destroyed with no byte sent. */
-  private refuseLate(connection: Connection, reason: Refusal, detail?: string): void {
+  private refuseLate(connection: Connection, reason: RefuseReason, detail?: string): void {
     const info = { remoteAddress: connection.peer.address, remotePort: connection.peer.port };
     connection.handler = NO_HANDLER;
     this.refuse(connection.socket, info, reason, detail);
@@ -475,7 +478,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   /** Close at once, with no byte sent; counted, and logged at most once a second per reason. */
-  private refuse(socket: Socket, info: ConnectionInfo, reason: Refusal, detail?: string): void {
+  private refuse(
+    socket: Socket,
+    info: ConnectionInfo,
+    reason: RefuseReason,
+    detail?: string,
+  ): void {
     socket.on("error", ignoreError);
     socket.destroy();
     this.metrics.refused(reason).value++;
@@ -532,7 +540,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 }
 
-function refusalText(reason: Refusal, max: number): string {
+function refusalText(reason: RefuseReason, max: number): string {
   switch (reason) {
     case "limit":
       return `Connection limit of ${max} reached`;

@@ -9,7 +9,7 @@
 import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
-import { requestCounter, sentBytesCounter } from "../metrics/server-metrics.js";
+import { requestCounter } from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY, type Peer } from "../policy/admission.js";
 import type { Connection } from "../transport/connection.js";
 import type { TcpService } from "../transport/tcp-listener.js";
@@ -34,12 +34,13 @@ export interface GreetingServiceOptions {
 
 export class GreetingService implements TcpService, UdpService {
   readonly name: string;
+  /** Over TCP, whatever the client sends is ignored: only bytes out are counted. */
+  readonly readsRequests = false;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly servedTcp: Counter;
   private readonly servedUdp: Counter;
   private readonly limitedTcp: Counter;
-  private readonly sentTcp: Counter;
   private readonly admission: Admission;
 
   constructor(
@@ -52,8 +53,6 @@ export class GreetingService implements TcpService, UdpService {
     this.servedTcp = requestCounter(options.counters, protocol.name, "tcp", "ok");
     this.servedUdp = requestCounter(options.counters, protocol.name, "udp", "ok");
     this.limitedTcp = requestCounter(options.counters, protocol.name, "tcp", "rate-limited");
-    // What a TCP client sends is never read as a request, so only bytes out are counted.
-    this.sentTcp = sentBytesCounter(options.counters, protocol.name, "tcp");
     this.admission = options.admission ?? LIMIT_ONLY;
   }
 
@@ -70,7 +69,6 @@ export class GreetingService implements TcpService, UdpService {
     }
     const reply = this.reply(connection.peer);
     this.servedTcp.value++;
-    this.sentTcp.value += reply.length;
     connection.write(reply);
     connection.close("served");
   }

@@ -13,7 +13,7 @@ import { TimeReplyCache } from "../clock/time-reply-cache.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
-import { byteCounters, requestCounter } from "../metrics/server-metrics.js";
+import { requestCounter } from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
 import { CLOSED, NEED_DATA, type NextEvent } from "../protocols/line/events.js";
 import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
@@ -40,6 +40,7 @@ export interface LineServiceOptions {
 
 export class LineService implements TcpService {
   readonly name = "line";
+  readonly readsRequests = true;
   readonly maxLine: number;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -51,8 +52,6 @@ export class LineService implements TcpService {
   readonly invalid: Counter;
   readonly tooLong: Counter;
   readonly rateLimited: Counter;
-  readonly bytesIn: Counter;
-  readonly bytesOut: Counter;
 
   constructor(options: LineServiceOptions) {
     this.maxLine = options.maxLine;
@@ -67,9 +66,6 @@ export class LineService implements TcpService {
     this.invalid = requestCounter(counters, "line", "tcp", "invalid");
     this.tooLong = requestCounter(counters, "line", "tcp", "too-long");
     this.rateLimited = requestCounter(counters, "line", "tcp", "rate-limited");
-    const bytes = byteCounters(counters, "line", "tcp");
-    this.bytesIn = bytes.received;
-    this.bytesOut = bytes.sent;
   }
 
   open(connection: Connection): void {
@@ -95,7 +91,6 @@ class LineSession implements ConnectionHandler, DeferredWork {
   }
 
   receive(chunk: Buffer): void {
-    this.service.bytesIn.value += chunk.length;
     this.protocol.receiveData(chunk);
     if (!this.connection.isHeld(HELD)) this.handleEvents();
   }
@@ -254,7 +249,6 @@ class LineSession implements ConnectionHandler, DeferredWork {
       if (times > 0) parts.push(this.service.replies.repeatedAt(now, times));
       data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     }
-    this.service.bytesOut.value += data.length;
     this.connection.write(data);
   }
 }

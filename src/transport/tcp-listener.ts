@@ -11,8 +11,13 @@ import net, { type AddressInfo, type Socket } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { CounterRegistry } from "../metrics/counters.js";
-import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
+import { Counter, CounterRegistry } from "../metrics/counters.js";
+import {
+  byteCounters,
+  type ListenerMetrics,
+  listenerMetrics,
+  sentBytesCounter,
+} from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY, type Peer, type Refusal } from "../policy/admission.js";
 import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
 import {
@@ -32,6 +37,11 @@ import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
   readonly name: string;
+  /**
+   * False for a service that never reads what its clients send (daytime and
+   * RFC 868 over TCP): the listener then counts its bytes out only.
+   */
+  readonly readsRequests: boolean;
   /** Take over an admitted connection: install its handler, maybe write a greeting. */
   open(connection: Connection): void;
 }
@@ -113,6 +123,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
   private readonly wrap: TcpListenerOptions["wrap"];
   private readonly metrics: ListenerMetrics;
+  readonly bytesReceived: Counter;
+  readonly bytesSent: Counter;
   private readonly server: net.Server;
   private readonly live = new ConnectionList();
   private readonly throttle: ThrottledLog;
@@ -140,6 +152,13 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.proxyProtocol = options.proxyProtocol;
     this.wrap = options.wrap;
     this.metrics = listenerMetrics(this.counters, this.name);
+    // Bytes are the service's (the TLS port's plaintext counts as the line protocol's).
+    const protocol = this.service.name;
+    const bytes = this.service.readsRequests
+      ? byteCounters(this.counters, protocol, "tcp")
+      : { received: new Counter(), sent: sentBytesCounter(this.counters, protocol, "tcp") };
+    this.bytesReceived = bytes.received;
+    this.bytesSent = bytes.sent;
     this.throttle = new ThrottledLog(this.clock);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
       this.accept(socket),

@@ -8,11 +8,11 @@
 
 import cluster, { type Worker } from "node:cluster";
 import { performance } from "node:perf_hooks";
+import { DEFAULTS } from "../config/defaults.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
-import { DEFAULTS } from "../server/time-server.js";
 import { CounterTotals } from "./counter-totals.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";

@@ -19,8 +19,6 @@ import {
 } from "../protocols/sntp.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
 
-export const DEFAULT_NTP_STRATUM = 10;
-
 /**
  * What the server claims about its clock. It reads the local system clock
  * and has no reference of its own, as chrony's `local` mode: no root delay,

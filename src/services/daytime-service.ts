@@ -3,7 +3,7 @@
  * server's zone, over TCP (on connect, then close) and UDP (per datagram).
  */
 
-import { DaytimeReplyCache } from "../clock/daytime-reply-cache.js";
+import { DaytimeReplyCache } from "../clock/per-second-cache.js";
 import { daytimeFormatter } from "../protocols/daytime.js";
 import {
   type GreetingProtocol,

@@ -9,7 +9,6 @@
 
 import type { Clock } from "../clock/clock.js";
 import { timeOfDayFormatter } from "../clock/time-of-day.js";
-import { TimeReplyCache } from "../clock/time-reply-cache.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
@@ -26,6 +25,7 @@ import {
   HOLD_RATE,
 } from "../transport/connection.js";
 import type { TcpService } from "../transport/tcp-listener.js";
+import { TimeReplyCache } from "./time-reply-cache.js";
 
 export interface LineServiceOptions {
   maxLine: number;

@@ -4,8 +4,8 @@
  * more than answering a request.
  */
 
+import type { TimeOfDayFormatter } from "../clock/time-of-day.js";
 import { encodeTimeReply } from "../protocols/line/replies.js";
-import type { TimeOfDayFormatter } from "./time-of-day.js";
 
 /** Longest run of replies served from the cache; longer runs are built on the spot. */
 const MAX_CACHED_RUN = 64;

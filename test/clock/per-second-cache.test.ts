@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { DaytimeReplyCache } from "../../src/clock/daytime-reply-cache.js";
+import { DaytimeReplyCache } from "../../src/clock/per-second-cache.js";
 import { daytimeFormatter } from "../../src/protocols/daytime.js";
 
 describe("DaytimeReplyCache", () => {

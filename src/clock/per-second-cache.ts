@@ -1,24 +1,25 @@
 /**
- * The RFC 867 daytime reply for "now", built once per wall-clock second and
- * reused by every request in that second: formatting a zoned date with Intl
- * costs far more than answering a request.
+ * A value made once per wall-clock second and reused by everything asked in
+ * that second: a protocol's reply for "now" (formatting a zoned time costs
+ * far more than answering a request). What the value is, and how it is made
+ * from the second's start, is the caller's: the services combine it with
+ * their protocol's encoder.
  */
 
-import { type DaytimeFormatter, encodeDaytime } from "../protocols/daytime.js";
-
-export class DaytimeReplyCache {
+export class PerSecondCache<T> {
   private second = Number.NaN;
-  private reply: Buffer = Buffer.alloc(0);
+  private value: T | undefined;
 
-  constructor(private readonly format: DaytimeFormatter) {}
+  /** `make(epochMs)` builds the value for the second starting at `epochMs`. */
+  constructor(private readonly make: (epochMs: number) => T) {}
 
-  /** The reply bytes for the second that holds `epochMs`; never written after they are returned. */
-  replyAt(epochMs: number): Buffer {
+  /** The value for the second that holds `epochMs` (the same object all that second). */
+  at(epochMs: number): T {
     const second = Math.floor(epochMs / 1000);
     if (second !== this.second) {
-      this.reply = encodeDaytime(second * 1000, this.format);
+      this.value = this.make(second * 1000);
       this.second = second;
     }
-    return this.reply;
+    return this.value as T;
   }
 }

@@ -1,29 +1,38 @@
 /**
- * The `JAM hh:mm:ss\r\n` reply for "now", built once per wall-clock second and
- * reused by every request in that second: formatting a zoned time costs far
- * more than answering a request.
+ * The line protocol's `JAM hh:mm:ss\r\n` reply for "now": the clock's
+ * per-second cache combined with the protocol's encoder, so the reply is
+ * built once per wall-clock second and reused by every request in it.
  */
 
+import { PerSecondCache } from "../clock/per-second-cache.js";
 import type { TimeOfDayFormatter } from "../clock/time-of-day.js";
 import { encodeTimeReply } from "../protocols/line/replies.js";
 
 /** Longest run of replies served from the cache; longer runs are built on the spot. */
 const MAX_CACHED_RUN = 64;
 
-export class TimeReplyCache {
-  private second = Number.NaN;
-  private reply: Buffer = Buffer.alloc(0);
-  /** MAX_CACHED_RUN copies of `reply`, made the first time a second needs a run. */
-  private run: Buffer | undefined;
-  private text = "";
+/** One second's reply, and the run of its copies once a pipelined read needs one. */
+interface SecondsReply {
+  readonly bytes: Buffer;
+  /** `JAM hh:mm:ss`, for logs. */
+  readonly text: string;
+  /** MAX_CACHED_RUN copies of `bytes`, made the first time the second needs a run. */
+  run: Buffer | undefined;
+}
 
-  constructor(private readonly format: TimeOfDayFormatter) {}
+export class TimeReplyCache {
+  private readonly cache: PerSecondCache<SecondsReply>;
+
+  constructor(format: TimeOfDayFormatter) {
+    this.cache = new PerSecondCache((epochMs) => {
+      const timeOfDay = format(epochMs);
+      return { bytes: encodeTimeReply(timeOfDay), text: `JAM ${timeOfDay}`, run: undefined };
+    });
+  }
 
   /** The reply bytes for the second that holds `epochMs`. */
   replyAt(epochMs: number): Buffer {
-    const second = Math.floor(epochMs / 1000);
-    if (second !== this.second) this.refresh(second);
-    return this.reply;
+    return this.cache.at(epochMs).bytes;
   }
 
   /**
@@ -32,25 +41,18 @@ export class TimeReplyCache {
    * never written after it is made, so the socket may hold on to them.
    */
   repeatedAt(epochMs: number, count: number): Buffer {
-    const reply = this.replyAt(epochMs);
-    if (count === 1) return reply;
-    if (count > MAX_CACHED_RUN) return Buffer.allocUnsafe(count * reply.length).fill(reply);
-    if (this.run === undefined)
-      this.run = Buffer.allocUnsafe(MAX_CACHED_RUN * reply.length).fill(reply);
-    return this.run.subarray(0, count * reply.length);
+    const reply = this.cache.at(epochMs);
+    const bytes = reply.bytes;
+    if (count === 1) return bytes;
+    if (count > MAX_CACHED_RUN) return Buffer.allocUnsafe(count * bytes.length).fill(bytes);
+    if (reply.run === undefined) {
+      reply.run = Buffer.allocUnsafe(MAX_CACHED_RUN * bytes.length).fill(bytes);
+    }
+    return reply.run.subarray(0, count * bytes.length);
   }
 
   /** The reply for `epochMs` without its CRLF (`JAM hh:mm:ss`), for logs. */
   textAt(epochMs: number): string {
-    this.replyAt(epochMs);
-    return this.text;
-  }
-
-  private refresh(second: number): void {
-    this.second = second;
-    const timeOfDay = this.format(second * 1000);
-    this.reply = encodeTimeReply(timeOfDay);
-    this.run = undefined;
-    this.text = `JAM ${timeOfDay}`;
+    return this.cache.at(epochMs).text;
   }
 }

@@ -11,6 +11,7 @@ import net, { type AddressInfo, type Socket } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
 import { Counter, CounterRegistry } from "../metrics/counters.js";
 import {
   byteCounters,
@@ -32,7 +33,6 @@ import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descripto
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
-import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */

@@ -13,11 +13,11 @@ import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import type { Peer } from "../policy/admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 /** Why a datagram got no reply, as its service says (a policy verdict's drop is one). */
 export interface Drop {

@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "../clock/clock.js";
+import { greetingServed } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
@@ -86,18 +87,8 @@ export class GreetingService implements TcpService, UdpService {
     const now = this.clock.now();
     const reply = this.protocol.replyAt(now);
     if (this.logger.infoOn) {
-      this.logger.info(`Received: ${this.protocol.request} request from ${peer.address}`, {
-        event: "received",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-      this.logger.info(`Sent: ${this.protocol.describe(reply, now)} to ${peer.address}`, {
-        event: "sent",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
+      const shown = this.protocol.describe(reply, now);
+      greetingServed(this.logger, this.name, peer, this.protocol.request, shown);
     }
     return reply;
   }

@@ -10,6 +10,7 @@
 import type { Clock } from "../clock/clock.js";
 import { timeOfDayFormatter } from "../clock/time-of-day.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
@@ -133,7 +134,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
   private handleEvents(): void {
     const service = this.service;
     const connection = this.connection;
-    const log = service.logger;
+    const logger = service.logger;
     const budget = service.budget;
     const now = service.clock.now();
     /** TIME replies owed after `parts`. */
@@ -171,58 +172,32 @@ class LineSession implements ConnectionHandler, DeferredWork {
         case "time": {
           times++;
           service.time.value++;
-          if (log.infoOn) {
-            const reply = service.replies.textAt(now);
-            const address = connection.peer.address;
-            log.info(`Received: TIME from ${address}`, fields(connection, "received", "TIME"));
-            log.info(`Sent: ${reply} to ${address}`, fields(connection, "sent", undefined, reply));
-          }
+          if (logger.infoOn) log.timeServed(logger, connection.peer, service.replies.textAt(now));
           break;
         }
         case "invalid": {
           parts = this.owed(parts, now, times, INVALID_COMMAND_REPLY);
           times = 0;
           service.invalid.value++;
-          if (log.infoOn) {
-            const shown = escapeBytes(event.line);
-            log.info(
-              `Received invalid command "${shown}" from ${connection.peer.address}`,
-              fields(connection, "invalid-command", shown),
-            );
-          }
+          if (logger.infoOn) log.invalidCommand(logger, connection.peer, escapeBytes(event.line));
           break;
         }
         case "quit": {
           service.quit.value++;
-          if (log.infoOn) {
-            log.info(
-              `Received: QUIT from ${connection.peer.address}`,
-              fields(connection, "received", "QUIT"),
-            );
-          }
+          log.quitReceived(logger, connection.peer);
           this.send(parts, now, times);
           connection.close("quit");
           return;
         }
         case "line-too-long": {
           service.tooLong.value++;
-          if (log.warnOn) {
-            log.warn(
-              `Line longer than ${event.maxLine} bytes from ${connection.peer.address}; closing the connection`,
-              fields(connection, "line-too-long"),
-            );
-          }
+          log.lineTooLong(logger, connection.peer, event.maxLine);
           this.send(this.owed(parts, now, times, INVALID_COMMAND_REPLY), now, 0);
           connection.close("line-too-long");
           return;
         }
         case "peer-finished": {
-          if (log.debugOn) {
-            log.debug(
-              `Client ${connection.name} finished sending (${event.droppedBytes} unterminated bytes dropped)`,
-              fields(connection, "peer-finished"),
-            );
-          }
+          log.peerFinished(logger, connection.peer, event.droppedBytes);
           this.send(parts, now, times);
           connection.close("peer-finished");
           return;
@@ -251,14 +226,4 @@ class LineSession implements ConnectionHandler, DeferredWork {
     }
     this.connection.write(data);
   }
-}
-
-function fields(connection: Connection, event: string, command?: string, reply?: string) {
-  return {
-    event,
-    command,
-    reply,
-    remoteAddress: connection.peer.address,
-    remotePort: connection.peer.port,
-  };
 }

@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "../clock/clock.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
@@ -93,23 +94,9 @@ export class SntpService implements UdpService {
     }
     if (verdict.kind === "kiss-of-death") return this.kissOfDeath(request, peer);
     this.served.value++;
-    if (this.logger.infoOn) {
-      this.logger.info(`Received: NTP request from ${peer.address}`, {
-        event: "received",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    log.ntpReceived(this.logger, peer);
     const reply = encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
-    if (this.logger.infoOn) {
-      this.logger.info(`Sent: NTP reply (stratum ${this.stratum}) to ${peer.address}`, {
-        event: "sent",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    log.ntpSent(this.logger, peer, this.stratum);
     return reply;
   }
 
@@ -120,13 +107,7 @@ export class SntpService implements UdpService {
    */
   private kissOfDeath(request: SntpRequest, peer: Peer): Buffer {
     this.kissed.value++;
-    if (this.logger.debugOn) {
-      this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
-        event: "kod",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-      });
-    }
+    log.kissOfDeathSent(this.logger, peer);
     const now = this.clock.nowNs();
     return encodeKissOfDeath(request, "RATE", this.fields(now, now));
   }

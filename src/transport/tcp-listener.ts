@@ -9,9 +9,10 @@
 import { EventEmitter } from "node:events";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
-import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
+import { ThrottledLog } from "../logging/throttled-log.js";
 import { Counter, CounterRegistry } from "../metrics/counters.js";
 import {
   byteCounters,
@@ -212,16 +213,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         this.fitToDescriptorLimit();
         this.sweepTimer = this.clock.every(SWEEP_INTERVAL_MS, () => this.sweep());
         const address = this.address() as AddressInfo;
-        this.logger.lifecycle(
-          "info",
-          `Listening on ${formatHostPort(address.address, address.port)}${this.label()}`,
-          {
-            event: "listening",
-            protocol: this.name,
-            address: address.address,
-            port: address.port,
-          },
-        );
+        log.tcpListening(this.logger, this.name, address.address, address.port);
         this.emit("listening", address);
         resolve(address);
       });
@@ -303,13 +295,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         now - connection.lastActive >= idleMs &&
         !connection.isHeld(HOLD_RATE)
       ) {
-        if (this.logger.infoOn) {
-          this.logger.info(`Idle timeout: closing connection from ${connection.name}`, {
-            event: "idle-timeout",
-            remoteAddress: connection.peer.address,
-            remotePort: connection.peer.port,
-          });
-        }
+        log.idleTimeout(this.logger, connection.peer);
         connection.close("idle-timeout");
       }
     }
@@ -320,30 +306,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   connectionPaused(connection: Connection): void {
-    if (this.logger.debugOn) {
-      this.logger.debug(`Client ${connection.name} is not reading its replies; pausing its input`, {
-        event: "backpressure",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-      });
-    }
+    log.backpressure(this.logger, connection.peer);
     if (this.listenerCount("backpressure") > 0) this.emit("backpressure", infoOf(connection));
   }
 
   connectionFailed(connection: Connection, error: Error): void {
-    if (this.logger.infoOn) {
-      const tls = tlsFailure(error);
-      const message =
-        tls === undefined
-          ? `Connection error from ${connection.name}: ${describeSystemError(error)}`
-          : `TLS error from ${connection.name}: ${tls}${this.label()}`;
-      this.logger.info(message, {
-        event: "connection-error",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-        code: (error as NodeJS.ErrnoException).code,
-      });
-    }
+    log.connectionError(this.logger, this.name, connection.peer, error);
   }
 
   connectionClosed(connection: Connection): void {
@@ -355,14 +323,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       return;
     }
     this.admission.connectionEnded(connection.peer);
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection closed from ${connection.name}`, {
-        event: "disconnect",
-        reason: connection.closeReason ?? "peer-closed",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-      });
-    }
+    log.connectionClosed(this.logger, connection.peer, connection.closeReason ?? "peer-closed");
     // Per-connection events build their payload only for someone listening.
     if (this.listenerCount("disconnect") > 0) {
       this.emit("disconnect", infoOf(connection), connection.closeReason ?? "error");
@@ -482,15 +443,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   private opened(connection: Connection, rest: Buffer | undefined): void {
-    const peer = connection.peer;
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection from ${connection.name}${this.label()}`, {
-        event: "connection",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    log.connectionOpened(this.logger, this.name, connection.peer);
     this.service.open(connection);
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
     if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);
@@ -506,14 +459,19 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     socket.on("error", ignoreError);
     socket.destroy();
     this.metrics.refused(reason).value++;
-    const level = reason === "limit" || reason === "per-address-limit" ? "warn" : "info";
+    const level = log.refusalLevel(reason);
     if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
       const suppressed = this.throttle.take(reason);
       if (suppressed !== undefined) {
-        const who = formatHostPort(info.remoteAddress, info.remotePort);
-        const why = detail === undefined ? "" : ` (${detail})`;
-        const message = `${refusalText(reason, this.effectiveMax)}: refused ${who}${why}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
-        this.logger[level](message, { event: "rejected", reason, ...info, suppressed });
+        log.connectionRefused(
+          this.logger,
+          this.name,
+          info,
+          reason,
+          this.effectiveMax,
+          detail,
+          suppressed,
+        );
       }
     }
     if (this.listenerCount("rejected") > 0) this.emit("rejected", info, reason);
@@ -531,13 +489,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const room = Math.max(1, limit - open - DESCRIPTOR_HEADROOM);
     if (room >= this.maxConnections) return;
     this.effectiveMax = room;
-    this.logger.lifecycle(
-      "warn",
-      `The file-descriptor limit (${limit}) leaves room for about ${room} connections${this.label()}; ` +
-        `serving at most ${room} instead of ${this.maxConnections}. Raise the limit ` +
-        "(ulimit -n, or LimitNOFILE= in a systemd unit) or lower --max-connections",
-      { event: "descriptor-limit", limit, maxConnections: room },
-    );
+    log.descriptorLimit(this.logger, this.name, limit, room, this.maxConnections);
   }
 
   private serverError(error: Error): void {
@@ -546,31 +498,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     if (this.state !== "listening") return;
     this.metrics.acceptErrors.value++;
     if (this.logger.errorOn && this.throttle.take("accept-error") !== undefined) {
-      this.logger.error(`Accepting a connection failed: ${describeSystemError(error)}`, {
-        event: "accept-error",
-        code: (error as NodeJS.ErrnoException).code,
-      });
+      log.acceptFailed(this.logger, error);
     }
-  }
-
-  /** " (daytime)" for the standard protocols' listeners; nothing for the line protocol. */
-  private label(): string {
-    return this.name === "line" ? "" : ` (${this.name})`;
-  }
-}
-
-function refusalText(reason: RefuseReason, max: number): string {
-  switch (reason) {
-    case "limit":
-      return `Connection limit of ${max} reached`;
-    case "per-address-limit":
-      return "Per-address connection limit reached";
-    case "acl":
-      return "Access denied";
-    case "rate-limit":
-      return "Rate limit exceeded";
-    case "proxy-error":
-      return "Bad or missing PROXY protocol header";
   }
 }
 
@@ -579,14 +508,3 @@ function infoOf(connection: Connection): ConnectionInfo {
 }
 
 function ignoreError(): void {}
-
-/**
- * OpenSSL's short reason ("unsupported protocol", "wrong version number")
- * for a TLS error, else undefined. Its message is several lines of library
- * detail ending in a newline, which would break the one-line log.
- */
-function tlsFailure(error: Error): string | undefined {
-  const { code, reason } = error as NodeJS.ErrnoException & { reason?: unknown };
-  if (typeof code !== "string" || !code.startsWith("ERR_SSL_")) return undefined;
-  return typeof reason === "string" && reason !== "" ? reason : code;
-}

@@ -11,9 +11,10 @@ import dns from "node:dns";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
-import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
+import { ThrottledLog } from "../logging/throttled-log.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import type { Peer } from "../policy/admission.js";
@@ -117,17 +118,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
         this.socket.off("error", onError);
         this.state = "listening";
         const address = this.socket.address();
-        this.logger.lifecycle(
-          "info",
-          `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP)`,
-          {
-            event: "listening",
-            protocol: this.service.name,
-            transport: "udp",
-            address: address.address,
-            port: address.port,
-          },
-        );
+        log.udpListening(this.logger, this.service.name, address.address, address.port);
         this.emit("listening", address);
         resolve(address);
       });
@@ -174,16 +165,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (!this.logger.infoOn) return;
     const suppressed = this.throttle.take(drop.reason);
     if (suppressed === undefined) return;
-    this.logger.info(
-      `No reply to a ${this.service.name} datagram from ${formatHostPort(peer.address, peer.port)}: ${drop.detail ?? drop.reason}${suppressedSuffix(suppressed, "dropped")}`,
-      {
-        event: "dropped",
-        protocol: this.service.name,
-        reason: drop.reason,
-        remoteAddress: peer.address,
-        suppressed,
-      },
-    );
+    log.datagramDropped(this.logger, this.service.name, peer, drop.reason, drop.detail, suppressed);
   }
 
   /** After binding, the socket's errors are failed sends (replies are sent without a callback). */
@@ -191,13 +173,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (this.state !== "listening") return;
     this.sendErrors.value++;
     if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
-      this.logger.warn(
-        `Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`,
-        {
-          event: "send-error",
-          protocol: this.service.name,
-        },
-      );
+      log.sendFailed(this.logger, this.service.name, error);
     }
   }
 }

@@ -20,8 +20,13 @@ import {
   listenerMetrics,
   sentBytesCounter,
 } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY, type Peer, type Refusal } from "../policy/admission.js";
-import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
+import {
+  type Admission,
+  type ConnectionVerdict,
+  LIMIT_ONLY,
+  type Peer,
+  type Refusal,
+} from "../policy/admission.js";
 import {
   type CloseReason,
   Connection,
@@ -33,7 +38,7 @@ import { ConnectionList } from "./connection-list.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { SocketPeer } from "./peer.js";
-import { ProxyHandshake } from "./proxy-handshake.js";
+import { ProxyHandshake, type ProxyHandshakeOwner } from "./proxy-handshake.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
@@ -106,7 +111,10 @@ export const PROXY_HEADER_TIMEOUT_MS = 3000;
 
 type State = "new" | "starting" | "listening" | "closing" | "closed";
 
-export class TcpListener extends EventEmitter<TcpListenerEvents> implements ConnectionOwner {
+export class TcpListener
+  extends EventEmitter<TcpListenerEvents>
+  implements ConnectionOwner, ProxyHandshakeOwner
+{
   readonly service: TcpService;
   readonly name: string;
   readonly host: string;
@@ -351,8 +359,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.awaitProxyHeader(raw, peer);
       return;
     }
-    const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
-    const verdict = admission.admitConnection(peer, this.live.size, this.effectiveMax);
+    const verdict = this.admit(peer, this.live.size);
     if (verdict.kind === "refuse") {
       this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, verdict.reason);
       return;
@@ -408,31 +415,36 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const connection = new Connection(socket, proxy, this);
     connection.admitted = false;
     this.live.add(connection);
-    connection.handler = new ProxyHandshake((result) => this.proxyHeaderDone(connection, result));
+    connection.handler = new ProxyHandshake(connection, this);
   }
 
-  private proxyHeaderDone(connection: Connection, result: ProxyReceiveResult): void {
-    if (result.status === "error") {
-      this.refuseLate(connection, "proxy-error", result.reason);
-      return;
-    }
-    if (result.status !== "done") return;
-    const addresses = result.header.addresses;
-    // LOCAL (a proxy's own health check) and UNKNOWN are served as the proxy itself.
-    const client: Peer =
-      result.header.command === "proxy" && addresses !== null
-        ? { address: addresses.sourceAddress, port: addresses.sourcePort }
-        : connection.peer;
-    const verdict = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
+  /** @internal the PROXY header named the client: the same admission as a direct client's. */
+  proxyHeaderRead(connection: Connection, client: Peer, rest: Buffer): void {
+    connection.peer = client;
+    const verdict = this.admit(client, this.live.size - 1);
     if (verdict.kind === "refuse") {
-      connection.peer = client;
       this.refuseLate(connection, verdict.reason);
       return;
     }
-    connection.peer = client;
     connection.admitted = true;
     this.metrics.accepted.value++;
-    this.opened(connection, result.rest);
+    this.opened(connection, rest);
+  }
+
+  /** @internal */
+  proxyHeaderFailed(connection: Connection, reason: string): void {
+    this.refuseLate(connection, "proxy-error", reason);
+  }
+
+  /**
+   * Policy's one answer about a client's connection, asked at accept (or,
+   * behind a PROXY header, once the header has named the client) with the
+   * `open` connections there are besides it.
+   */
+  private admit(client: Peer, open: number): ConnectionVerdict {
+    // With no address policy, the answer needs no address: never ask the kernel for one.
+    const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
+    return admission.admitConnection(client, open, this.effectiveMax);
   }
 
   /** Refuse a connection already accepted (a PROXY listener's): destroyed with no byte sent. */

@@ -94,9 +94,11 @@ export class SntpService implements UdpService {
     }
     if (verdict.kind === "kiss-of-death") return this.kissOfDeath(request, peer);
     this.served.value++;
-    log.ntpReceived(this.logger, peer);
+    // Checked here too: at warn, the hot path makes no call for its log lines.
+    const logged = this.logger.infoOn;
+    if (logged) log.ntpReceived(this.logger, peer);
     const reply = encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
-    log.ntpSent(this.logger, peer, this.stratum);
+    if (logged) log.ntpSent(this.logger, peer, this.stratum);
     return reply;
   }
 

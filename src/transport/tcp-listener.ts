@@ -331,7 +331,9 @@ export class TcpListener
       return;
     }
     this.admission.connectionEnded(connection.peer);
-    log.connectionClosed(this.logger, connection.peer, connection.closeReason ?? "peer-closed");
+    if (this.logger.infoOn) {
+      log.connectionClosed(this.logger, connection.peer, connection.closeReason ?? "peer-closed");
+    }
     // Per-connection events build their payload only for someone listening.
     if (this.listenerCount("disconnect") > 0) {
       this.emit("disconnect", infoOf(connection), connection.closeReason ?? "error");
@@ -455,7 +457,7 @@ export class TcpListener
   }
 
   private opened(connection: Connection, rest: Buffer | undefined): void {
-    log.connectionOpened(this.logger, this.name, connection.peer);
+    if (this.logger.infoOn) log.connectionOpened(this.logger, this.name, connection.peer);
     this.service.open(connection);
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
     if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);

@@ -9,8 +9,6 @@ import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
-import { DEFAULTS, LIMITS } from "../server/time-server.js";
-import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import {
   type ConfigOption,
   type OptionSpec,
@@ -22,6 +20,7 @@ import {
   STANDARD_OPTIONS,
   standardCommand,
 } from "./command-line.js";
+import { DEFAULTS, LIMITS } from "./defaults.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
 import { formatHelp, type ProgramHelp } from "./program-help.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
@@ -262,7 +261,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     env: "TIMESERVER_NTP_STRATUM",
     value: "<1-15>",
     description: "the stratum SNTP replies claim (rdate -n refuses 15)",
-    default: DEFAULT_NTP_STRATUM,
+    default: DEFAULTS.ntpStratum,
     parse: (source, raw) => parseInteger(source, raw, 1, 15),
   }),
   option<ServerConfig, "allow">("allow", {
@@ -511,6 +510,18 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
   checkCombinations(config);
   if (config.timeZone === undefined) checkSystemTimeZone(env);
   return { kind: "run", config };
+}
+
+/**
+ * Every option at its default, as the option table states it, with no flag
+ * and no environment read: the library's starting point.
+ */
+export function defaultServerConfig(): ServerConfig {
+  const config: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const spec of SERVER_CONFIG_OPTIONS) {
+    config[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  }
+  return config as ServerConfig;
 }
 
 /** Options that only make sense together. */

@@ -1,14 +1,18 @@
 /**
- * Everything one server process serves, built from its config by the service
- * table: the listeners, the services behind them, and what they share (one
- * clock, one counters registry, one turn budget, one admission policy).
- * Used alike by a single-process server and by each --workers worker.
+ * The one way a server is built: everything one server process serves, made
+ * from its config by the service table: the listeners, the services behind
+ * them, and what they share (one clock, one counters registry, one turn
+ * budget, one admission policy). Used alike by a single-process server
+ * (server-process.ts), by each --workers worker (cluster/worker-process.ts)
+ * and by the library's TimeServer (time-server.ts).
  */
 
 import { randomFillSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
+import { DEFAULTS } from "../config/defaults.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -25,14 +29,12 @@ import { NtsKeService } from "../services/nts-ke-service.js";
 import { NtsNtpService } from "../services/nts-ntp-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
+import { TurnBudget } from "../services/turn-budget.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { TurnBudget } from "../transport/turn-budget.js";
 import { UdpListener } from "../transport/udp-listener.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
-import { DEFAULTS } from "./time-server.js";
 
 export interface Listener {
   readonly name?: string;
@@ -45,6 +47,14 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Sockets systemd handed over: each replaces the listener of its name and transport. */
   inherited?: readonly InheritedSocket[];
+  /** Where to count; default a registry of the runtime's own. */
+  counters?: CounterRegistry;
+  /** The policy to ask; default one made from the config's access and limit options. */
+  admission?: AdmissionPolicy;
+  /** Shared by every listener of a process, so their turns are bounded together. */
+  budget?: TurnBudget;
+  /** Milliseconds a closing connection may linger, and shutdown may wait; default DEFAULTS.closeGrace. */
+  closeGraceMs?: number;
 }
 
 const POLICY_SWEEP_MS = 1000;
@@ -54,13 +64,14 @@ export const NTS_KE_TIMEOUT_MS = 5000;
 export const NTS_KE_MAX_CONNECTIONS = 64;
 
 export class ServerRuntime {
-  readonly counters = new CounterRegistry();
+  readonly counters: CounterRegistry;
   readonly listeners: Listener[] = [];
   readonly clock: Clock;
   readonly admission: AdmissionPolicy;
   /** The line protocol's plain TCP listener, unless it is off (inherited TLS only). */
   readonly line: TcpListener | undefined;
   private readonly budget: TurnBudget;
+  private readonly closeGraceMs: number;
   private readonly tls: TlsContext | undefined;
   private readonly ntsTls: TlsContext | undefined;
   /** The NTS cookie jar, replaced when SIGHUP re-reads the secret file. */
@@ -69,7 +80,7 @@ export class ServerRuntime {
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
-  private state: "new" | "serving" | "draining" | "stopped" = "new";
+  private state: "new" | "starting" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
     readonly config: ServerConfig,
@@ -77,15 +88,20 @@ export class ServerRuntime {
     options: RuntimeOptions = {},
   ) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.budget = new TurnBudget(this.clock);
-    this.admission = new AdmissionPolicy({
-      access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
-      maxConnectionsPerIp: config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
-      rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
-      rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
-      clock: this.clock,
-      counters: this.counters,
-    });
+    this.counters = options.counters ?? new CounterRegistry();
+    this.budget = options.budget ?? new TurnBudget(this.clock);
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULTS.closeGrace;
+    this.admission =
+      options.admission ??
+      new AdmissionPolicy({
+        access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
+        maxConnectionsPerIp:
+          config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
+        rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
+        rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
+        clock: this.clock,
+        counters: this.counters,
+      });
     const inherited = options.inherited ?? [];
     const tlsWanted =
       config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
@@ -145,6 +161,10 @@ export class ServerRuntime {
 
   /** Bind every listener; if one fails, close the others and throw its error. */
   async listen(): Promise<void> {
+    if (this.state !== "new") {
+      throw new TimeServerError("TS_ERR_STATE", "the server was already started");
+    }
+    this.state = "starting";
     const results = await Promise.allSettled(this.listeners.map((listener) => listener.listen()));
     const failed = results.find((result) => result.status === "rejected");
     if (failed !== undefined) {
@@ -152,6 +172,8 @@ export class ServerRuntime {
       this.state = "stopped";
       throw (failed as PromiseRejectedResult).reason;
     }
+    // Closed while it started: nothing left to sweep.
+    if (this.state !== "starting") return;
     this.sweepTimer = this.clock.every(POLICY_SWEEP_MS, () => this.admission.sweep());
     this.state = "serving";
   }
@@ -282,13 +304,13 @@ export class ServerRuntime {
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,
-      admission: this.admission,
     };
     const tcp = {
       ...common,
+      admission: this.admission,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
-      closeGraceMs: DEFAULTS.closeGrace,
+      closeGraceMs: this.closeGraceMs,
     };
     switch (row.service) {
       case "line": {
@@ -322,6 +344,7 @@ export class ServerRuntime {
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            admission: this.admission,
             ...(this.ntsJar === undefined
               ? {}
               : {

@@ -370,12 +370,18 @@ static int set_options(int fd) {
   return 0;
 }
 
-/* open(family: 4|6, address: string, port: number, fd: number) -> socket object; fd >= 0 adopts it. */
+/*
+ * open(family: 4|6, address: string, port: number, fd: number, reusePort: boolean) -> socket
+ * object; fd >= 0 adopts it. reusePort (SO_REUSEPORT) lets the processes of a cluster bind
+ * the same port, the kernel spreading the clients among them.
+ */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4], this_arg;
+  size_t argc = 5;
+  napi_value argv[5], this_arg;
   CHECK(napi_get_cb_info(env, info, &argc, argv, &this_arg, NULL));
-  if (argc < 4) return throw_type(env, "open(family, address, port, fd)");
+  if (argc < 5) return throw_type(env, "open(family, address, port, fd, reusePort)");
+  bool reuse_port = false;
+  CHECK(napi_get_value_bool(env, argv[4], &reuse_port));
   int32_t family, port, fd;
   char address[64];
   size_t address_len;
@@ -412,6 +418,12 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     }
     fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return throw_errno(env, "socket", errno);
+    int on = 1;
+    if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, "setsockopt", err);
+    }
     if (bind(fd, (struct sockaddr *)&name, len) < 0) {
       int err = errno;
       close(fd);

@@ -24,6 +24,7 @@ import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { TurnBudget } from "../transport/turn-budget.js";
 import { UdpListener } from "../transport/udp-listener.js";
+import { kernelServedClock } from "./kernel-served-clock.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { DEFAULTS } from "./time-server.js";
 
@@ -201,6 +202,10 @@ export class ServerRuntime {
       counters: this.counters,
       admission: this.admission,
     };
+    const udp = {
+      ...common,
+      backend: config.udpBackend === "auto" ? undefined : config.udpBackend,
+    };
     const tcp = {
       ...common,
       maxConnections: config.maxConnections,
@@ -228,17 +233,23 @@ export class ServerRuntime {
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
-        if (row.transport === "udp") return new UdpListener({ ...common, service });
+        if (row.transport === "udp") return new UdpListener({ ...udp, service });
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
         return new UdpListener({
-          ...common,
+          ...udp,
           service: new SntpService({
             stratum: config.ntpStratum,
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            served: kernelServedClock({
+              stratum: config.ntpStratum,
+              local: config.local,
+              clock: this.clock,
+              logger: this.logger,
+            }),
           }),
         });
     }

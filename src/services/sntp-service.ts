@@ -2,31 +2,35 @@
  * An SNTPv4 server (RFC 4330; RFC 5905 server mode) over UDP: a client
  * request (mode 3, version 1–4, at least 48 bytes) gets one 48-byte reply;
  * anything else gets nothing, so the service can never amplify. The receive
- * timestamp is read as soon as the datagram is handed over, the transmit
- * timestamp just before the reply is made.
+ * timestamp is the kernel's when the listener has it (the native backend),
+ * else read as soon as the datagram is handed over; the transmit timestamp is
+ * written by the native backend just before the send, else read just before
+ * the reply is made. What the header says about the clock (leap, stratum,
+ * dispersion) comes from `served`, the kernel's account of the clock.
  */
 
 import type { Clock } from "../clock/clock.js";
+import { localClock, type ServedClock } from "../clock/served-clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
-import { encodeKissOfDeath, encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
+import type { NtpInstant } from "../protocols/ntp-timestamp.js";
+import {
+  encodeKissOfDeath,
+  encodeSntpReply,
+  parseSntpRequest,
+  SNTP_TRANSMIT_OFFSET,
+  type SntpReplyFields,
+} from "../protocols/sntp.js";
 import type { Peer } from "../transport/peer.js";
+import type { Arrival } from "../transport/udp-backend.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
 
 export const DEFAULT_NTP_STRATUM = 10;
 
-/**
- * What the server claims about its clock. It reads the local system clock
- * and has no reference of its own, as chrony's `local` mode: no root delay,
- * and a root dispersion of a millisecond, a generous bound on how far a
- * reading can be from the system clock (measured: a few microseconds).
- */
-const ROOT_DELAY_S = 0;
-const ROOT_DISPERSION_S = 0.001;
-const REFERENCE_ID = "LOCL";
 /** The reference timestamp moves on in steps of this many seconds, as a local reference's updates would. */
-const REFERENCE_STEP_NS = 64_000_000_000n;
+const REFERENCE_STEP_S = 64;
+const REFERENCE_STEP_NS = BigInt(REFERENCE_STEP_S) * 1_000_000_000n;
 
 const MODE_NAMES = [
   "reserved",
@@ -44,23 +48,33 @@ export interface SntpServiceOptions {
   logger: Logger;
   clock: Clock;
   counters: CounterRegistry;
+  /**
+   * What replies say about the clock, asked for every reply (keep it cheap).
+   * Default: a local clock at `stratum` (chrony's `local`), whatever the host's clock does.
+   */
+  served?: () => ServedClock;
 }
 
 export class SntpService implements UdpService {
   readonly name = "ntp";
-  private readonly stratum: number;
+  readonly transmitTimestampAt = SNTP_TRANSMIT_OFFSET;
+  private readonly served: () => ServedClock;
+  /** Reused for every reply made from a kernel timestamp: no BigInt, no object per datagram. */
+  private readonly received: NtpInstant = { sec: 0, nsec: 0 };
+  private readonly referenceInstant: NtpInstant = { sec: 0, nsec: 0 };
   private readonly precision: number;
   private readonly logger: Logger;
   private readonly clock: Clock;
-  private readonly served: Counter;
+  private readonly answered: Counter;
   private readonly kissed: Counter;
 
   constructor(options: SntpServiceOptions) {
-    this.stratum = options.stratum;
     this.logger = options.logger;
     this.clock = options.clock;
     this.precision = Math.max(-30, Math.min(-10, options.clock.precisionLog2()));
-    this.served = requestCounter(options.counters, "ntp", "udp", "ok");
+    this.answered = requestCounter(options.counters, "ntp", "udp", "ok");
+    const local = localClock(options.stratum);
+    this.served = options.served ?? (() => local);
     this.kissed = requestCounter(options.counters, "ntp", "udp", "kod");
   }
 
@@ -85,8 +99,9 @@ export class SntpService implements UdpService {
     return encodeKissOfDeath(request, "RATE", this.fields(now, now));
   }
 
-  handle(datagram: Buffer, peer: Peer): Buffer | Drop {
-    const receiveTime = this.clock.nowNs();
+  handle(datagram: Buffer, peer: Peer, arrival?: Arrival): Buffer | Drop {
+    // Without the kernel's stamp, the clock is read first of all.
+    const receiveTime = arrival === undefined ? this.clock.nowNs() : 0n;
     const request = parseSntpRequest(datagram);
     if (request.kind === "rejected") {
       switch (request.reason) {
@@ -98,7 +113,7 @@ export class SntpService implements UdpService {
           return { reason: "version", detail: `version ${request.version}` };
       }
     }
-    this.served.value++;
+    this.answered.value++;
     if (this.logger.infoOn) {
       this.logger.info(`Received: NTP request from ${peer.address}`, {
         event: "received",
@@ -107,9 +122,12 @@ export class SntpService implements UdpService {
         remotePort: peer.port,
       });
     }
-    const reply = encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
+    const reply =
+      arrival === undefined
+        ? encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()))
+        : encodeSntpReply(request, this.fieldsAt(arrival));
     if (this.logger.infoOn) {
-      this.logger.info(`Sent: NTP reply (stratum ${this.stratum}) to ${peer.address}`, {
+      this.logger.info(`Sent: NTP reply (stratum ${reply[1]}) to ${peer.address}`, {
         event: "sent",
         protocol: "ntp",
         remoteAddress: peer.address,
@@ -119,16 +137,42 @@ export class SntpService implements UdpService {
     return reply;
   }
 
-  private fields(receiveTime: bigint, transmitTime: bigint) {
+  private fields(receiveTime: bigint, transmitTime: bigint): SntpReplyFields {
+    const served = this.served();
     return {
-      stratum: this.stratum,
+      leap: served.leap,
+      stratum: served.stratum,
       precision: this.precision,
-      rootDelay: ROOT_DELAY_S,
-      rootDispersion: ROOT_DISPERSION_S,
-      referenceId: REFERENCE_ID,
-      referenceTime: receiveTime - (receiveTime % REFERENCE_STEP_NS),
+      rootDelay: served.rootDelay,
+      rootDispersion: served.rootDispersion,
+      referenceId: served.referenceId,
+      referenceTime: served.hasReference ? receiveTime - (receiveTime % REFERENCE_STEP_NS) : null,
       receiveTime,
       transmitTime,
+    };
+  }
+
+  /**
+   * The fields for a datagram the kernel stamped: the transmit timestamp is
+   * a placeholder (the receive time) that the backend overwrites just before
+   * the send, at `transmitTimestampAt`.
+   */
+  private fieldsAt(arrival: Arrival): SntpReplyFields {
+    const served = this.served();
+    const { received, referenceInstant } = this;
+    received.sec = arrival.sec;
+    received.nsec = arrival.nsec;
+    referenceInstant.sec = arrival.sec - (arrival.sec % REFERENCE_STEP_S);
+    return {
+      leap: served.leap,
+      stratum: served.stratum,
+      precision: this.precision,
+      rootDelay: served.rootDelay,
+      rootDispersion: served.rootDispersion,
+      referenceId: served.referenceId,
+      referenceTime: served.hasReference ? referenceInstant : null,
+      receiveTime: received,
+      transmitTime: received,
     };
   }
 }

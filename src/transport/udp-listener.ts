@@ -5,8 +5,6 @@
  * one datagram for one datagram. Services never see the socket.
  */
 
-import dgram from "node:dgram";
-import dns from "node:dns";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
@@ -18,6 +16,12 @@ import { type Admission, LIMIT_ONLY } from "./admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import type { Peer } from "./peer.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+import {
+  type Arrival,
+  createUdpBackend,
+  type UdpBackend,
+  type UdpBackendName,
+} from "./udp-backend.js";
 
 /** Why a datagram got no reply, as a service or admission says it. */
 export interface Drop {
@@ -30,8 +34,18 @@ export interface Drop {
 export interface UdpService {
   /** The protocol's name, for logs and counters: daytime, rfc868, ntp. */
   readonly name: string;
-  /** The reply to `datagram` from `peer`, or why there is none. */
-  handle(datagram: Buffer, peer: Peer): Buffer | Drop;
+  /**
+   * The reply to `datagram` from `peer`, or why there is none. `arrival` is
+   * the kernel's receive time when the backend has one (and the listener
+   * runs on the system clock); read it now, it is reused.
+   */
+  handle(datagram: Buffer, peer: Peer, arrival?: Arrival): Buffer | Drop;
+  /**
+   * Where every reply carries the time it was sent (an NTP transmit
+   * timestamp at byte 40): a backend that can writes it there itself, just
+   * before the send.
+   */
+  readonly transmitTimestampAt?: number;
   /**
    * For a datagram refused by the rate limit: a reply that says so (SNTP's
    * Kiss-o'-Death) when `kiss()` agrees, else undefined for none.
@@ -51,6 +65,8 @@ export interface UdpListenerOptions {
   clock?: Clock;
   counters?: CounterRegistry;
   admission?: Admission;
+  /** How datagrams come in and go out; undefined: native when available, else dgram. */
+  backend?: UdpBackendName;
 }
 
 export interface UdpListenerEvents {
@@ -71,7 +87,10 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   private readonly bytesIn: Counter;
   private readonly bytesOut: Counter;
   private readonly sendErrors: Counter;
-  private readonly socket: dgram.Socket;
+  private readonly backend: UdpBackend;
+  private readonly family: 4 | 6;
+  /** Kernel receive times are the system clock's: with another clock (tests), the clock reads. */
+  private readonly kernelTime: boolean;
   private state: "new" | "starting" | "listening" | "closed" = "new";
 
   constructor(options: UdpListenerOptions) {
@@ -84,22 +103,26 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.counters = options.counters ?? new CounterRegistry();
     this.admission = options.admission ?? LIMIT_ONLY;
     this.throttle = new ThrottledLog(options.clock ?? SYSTEM_CLOCK);
+    this.kernelTime = (options.clock ?? SYSTEM_CLOCK) === SYSTEM_CLOCK;
     const bytes = byteCounters(this.counters, this.service.name, "udp");
     this.bytesIn = bytes.received;
     this.bytesOut = bytes.sent;
     this.sendErrors = droppedCounter(this.counters, this.service.name, "send-error");
-    const family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
-    this.socket = dgram.createSocket({
-      type: family === 6 ? "udp6" : "udp4",
-      lookup: literalLookup,
-    });
-    this.socket.on("message", (datagram, remote) => this.receive(datagram, remote));
-    this.socket.on("error", (error) => this.socketError(error));
+    this.family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
+    this.backend = createUdpBackend(
+      options.backend,
+      options.fd === undefined ? options.port : undefined,
+    );
+  }
+
+  /** "native" or "dgram". */
+  get backendName(): UdpBackendName {
+    return this.backend.name;
   }
 
   /** The bound address, once listening. */
   address(): AddressInfo | null {
-    return this.state === "listening" ? this.socket.address() : null;
+    return this.state === "listening" ? this.backend.address() : null;
   }
 
   get where(): string {
@@ -113,33 +136,44 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       );
     }
     this.state = "starting";
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => {
-        this.state = "closed";
-        reject(listenFailure(`${this.where} (UDP)`, error));
-      };
-      this.socket.once("error", onError);
-      const target =
-        this.fd === undefined ? { address: this.host, port: this.port } : { fd: this.fd };
-      this.socket.bind(target, () => {
-        this.socket.off("error", onError);
+    const family = this.family;
+    const target =
+      this.fd === undefined
+        ? { address: this.host, port: this.port, family }
+        : { fd: this.fd, family };
+    const handlers = {
+      datagram: (datagram: Buffer, remote: Peer, arrival: Arrival | undefined) =>
+        this.receive(datagram, remote, this.kernelTime ? arrival : undefined),
+      sendError: (error: Error) => this.socketError(error),
+    };
+    return this.backend.bind(target, handlers).then(
+      (address) => {
+        if (this.state !== "starting") {
+          // Closed while binding.
+          void this.backend.close();
+          return address;
+        }
         this.state = "listening";
-        const address = this.socket.address();
         this.logger.lifecycle(
           "info",
-          `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP)`,
+          `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP, ${this.backend.name})`,
           {
             event: "listening",
             protocol: this.service.name,
             transport: "udp",
+            backend: this.backend.name,
             address: address.address,
             port: address.port,
           },
         );
         this.emit("listening", address);
-        resolve(address);
-      });
-    });
+        return address;
+      },
+      (error: Error) => {
+        this.state = "closed";
+        throw listenFailure(`${this.where} (UDP)`, error);
+      },
+    );
   }
 
   close(): Promise<void> {
@@ -148,31 +182,28 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       return Promise.resolve();
     }
     this.state = "closed";
-    return new Promise((resolve) => {
-      this.socket.close(() => {
-        this.emit("close");
-        resolve();
-      });
+    return this.backend.close().then(() => {
+      this.emit("close");
     });
   }
 
-  private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
+  private receive(datagram: Buffer, peer: Peer, arrival: Arrival | undefined): void {
     this.bytesIn.value += datagram.length;
-    // Node's RemoteInfo already has the address and port a Peer needs.
-    const peer: Peer = remote;
     const refusal = this.admission.admitDatagram(peer);
     const outcome =
       refusal === undefined
-        ? this.service.handle(datagram, peer)
+        ? this.service.handle(datagram, peer, arrival)
         : (this.overRate(refusal, datagram, peer) ?? { reason: refusal });
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
     }
     this.bytesOut.value += outcome.length;
-    // No callback: Node then tries the send at once (uv_udp_try_send) and
-    // makes no request object; a failure arrives as an 'error' event.
-    this.socket.send(outcome, remote.port, remote.address);
+    this.backend.send(
+      outcome,
+      peer,
+      this.kernelTime ? this.service.transmitTimestampAt : undefined,
+    );
   }
 
   /** The service's answer to an over-rate datagram (SNTP's Kiss-o'-Death), when it has one. */
@@ -218,25 +249,4 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       );
     }
   }
-}
-
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string,
-  family: number,
-) => void;
-
-/**
- * Every reply goes to the address recvmsg reported, an IP literal. dgram
- * passes each send's address through dns.lookup, which answers even a
- * literal on the next tick: a tick, a closure and a regex per datagram. A
- * literal is answered at once here; a name (a bind host) still goes to DNS.
- */
-function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
-  const family = isIP(hostname);
-  if (family !== 0) {
-    callback(null, hostname, family);
-    return;
-  }
-  dns.lookup(hostname, options as dns.LookupOneOptions, callback);
 }

@@ -82,13 +82,3 @@ export function createUdpBackend(
   }
   return new DgramBackend();
 }
-
-/** The backend `createUdpBackend(name)` would make, and why not native when it is not. */
-export function udpBackendChoice(name: UdpBackendName | undefined): {
-  name: UdpBackendName;
-  why?: string;
-} {
-  if (name === "dgram") return { name };
-  if (nativeBinding() !== undefined) return { name: "native" };
-  return { name: "dgram", why: nativeMissing() };
-}

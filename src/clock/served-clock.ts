@@ -8,9 +8,11 @@
  *   or delete (STA_DEL) at the end of the day; the root dispersion is the
  *   kernel's maximum error, the bound the synchronising daemon keeps there
  *   (it already holds half the root delay, so the root delay is 0);
- * - unsynchronised, or the state cannot be read: LI 3 (alarm), stratum 16,
- *   reference ID 0, root delay and dispersion 1 s and no reference time, as
- *   chrony answers without `local`. Clients then ignore the reply;
+ * - unsynchronised, or the state cannot be read: LI 3 (alarm), stratum 0,
+ *   reference ID 0, root delay and dispersion 1 s and no reference time, byte
+ *   for byte what chronyd 4.3 answers without `local` (its stratum 16,
+ *   "unsynchronised", goes on the wire as 0, "unspecified", as NTPsec's does
+ *   too). Clients then ignore the reply;
  * - unless `local` (chrony's `local stratum N`): the configured stratum, LI 0,
  *   reference ID LOCL and 1 ms of root dispersion, as this server always said.
  *
@@ -48,11 +50,11 @@ export interface ServedClock {
   readonly hasReference: boolean;
 }
 
-/** chrony's unsynchronised reply fields (NTP_MAX_STRATUM, NTP_REFID_UNSYNC). */
+/** chrony's unsynchronised reply fields (NTP_MAX_STRATUM sent as 0, NTP_REFID_UNSYNC). */
 export const UNSYNCHRONISED: ServedClock = Object.freeze({
   synchronised: false,
   leap: 3,
-  stratum: 16,
+  stratum: 0,
   rootDelay: 1,
   rootDispersion: 1,
   referenceId: new Uint8Array(4),

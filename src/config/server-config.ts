@@ -234,7 +234,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     type: "boolean",
     env: "TIMESERVER_LOCAL",
     description:
-      "serve SNTP as --ntp-stratum even when the kernel clock is unsynchronised or its state unknown (chrony's `local`); else such replies say LI 3, stratum 16",
+      "serve SNTP as --ntp-stratum even when the kernel clock is unsynchronised or its state unknown (chrony's `local`); else such replies say LI 3, stratum 0",
     defaultText: "off",
     default: false,
     parse: parseSwitch,

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 /**
  * This machine's kernel clock may well be unsynchronised (a VM, a container),
- * and then the server's SNTP replies would say LI 3, stratum 16. The servers
+ * and then the server's SNTP replies would say LI 3 (unsynchronised). The servers
  * tests start serve as a local clock (`--local`, what the wire tests expect)
  * unless a test says otherwise with TIMESERVER_LOCAL=0. Every spawn here
  * passes process.env on, so setting it once reaches them all.

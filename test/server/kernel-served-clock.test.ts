@@ -33,7 +33,7 @@ describe("kernelServedClock", () => {
       },
     });
     assert.equal(served().leap, 3);
-    assert.equal(sink.find("warn", /not synchronised.*LI 3, stratum 16/).length, 1);
+    assert.equal(sink.find("warn", /not synchronised.*LI 3, stratum 0/).length, 1);
     kernel = { state: 1, status: STA_INS, maxErrorUs: 2000, estErrorUs: 10 };
     for (let i = 0; i < 10; i++) served();
     assert.equal(reads, 1, "no second read within the second");

@@ -1,5 +1,5 @@
 export * from "./access-list.js";
-export * from "./address-table.js";
+export * from "./slot-table.js";
 export * from "./cidr.js";
 export * from "./client-limits.js";
 export * from "./ip-address.js";

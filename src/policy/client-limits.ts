@@ -91,10 +91,10 @@ export class ClientLimits {
     if (!(Number.isSafeInteger(this.kodEvery) && this.kodEvery >= 1)) {
       throw new RangeError(`kodEvery must be a whole number of at least 1`);
     }
-    const slots =
-      rateLimit === undefined
-        ? 0
-        : (this.slots = new SlotTable(options.maxAddresses ?? DEFAULT_MAX_ADDRESSES)).capacity;
+    if (rateLimit !== undefined) {
+      this.slots = new SlotTable(options.maxAddresses ?? DEFAULT_MAX_ADDRESSES);
+    }
+    const slots = this.slots?.capacity ?? 0;
     this.fullAt = new Float64Array(slots);
     this.latest = new Float64Array(slots);
     this.kodCandidates = new Uint32Array(slots);

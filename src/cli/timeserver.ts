@@ -44,7 +44,11 @@ if (cluster.isWorker) {
         "socket activation (LISTEN_FDS) serves from one process: use --workers 1, or bind the ports without systemd's sockets",
       );
     }
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    const logger = createLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      shared: config.udpThread,
+    });
     installProcessSignals(logger);
     if (config.workers > 1) {
       const cores = availableParallelism();

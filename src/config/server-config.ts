@@ -53,6 +53,8 @@ export interface ServerConfig {
   local: boolean;
   /** How UDP datagrams come in and go out; auto = native when the module is built, else dgram. */
   udpBackend: "auto" | UdpBackendName;
+  /** Serve the UDP protocols from a thread of their own (their own event loop). */
+  udpThread: boolean;
   /** Access rules, as CIDR text (kept as text so the config crosses IPC to workers). */
   allow: string[];
   deny: string[];
@@ -247,6 +249,16 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
       "UDP through the native module (kernel timestamps, batches) or Node's dgram; auto: native when built",
     default: "auto",
     parse: parseUdpBackend,
+  }),
+  option<ServerConfig, "udpThread">("udpThread", {
+    name: "udp-thread",
+    type: "boolean",
+    env: "TIMESERVER_UDP_THREAD",
+    description:
+      "serve daytime, RFC 868 and SNTP over UDP from a thread of their own, so TCP work never delays a datagram (their rate limits are then kept apart from TCP's)",
+    defaultText: "off",
+    default: false,
+    parse: parseSwitch,
   }),
   option<ServerConfig, "allow">("allow", {
     name: "allow",

@@ -10,7 +10,7 @@ import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
-import { CounterRegistry } from "../metrics/counters.js";
+import { CounterRegistry, type MetricsSnapshot, sumSnapshots } from "../metrics/counters.js";
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
@@ -27,6 +27,7 @@ import { UdpListener } from "../transport/udp-listener.js";
 import { kernelServedClock } from "./kernel-served-clock.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { DEFAULTS } from "./time-server.js";
+import { UdpThread } from "./udp-thread.js";
 
 export interface Listener {
   readonly name?: string;
@@ -39,6 +40,12 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Sockets systemd handed over: each replaces the listener of its name and transport. */
   inherited?: readonly InheritedSocket[];
+  /**
+   * Which listeners this runtime builds: all (the default), or only the UDP
+   * ones (the UDP thread's runtime, udp-thread.ts). With `--udp-thread` a
+   * runtime that builds all hands the UDP ones to a thread instead.
+   */
+  only?: "all" | "udp";
 }
 
 const POLICY_SWEEP_MS = 1000;
@@ -73,8 +80,10 @@ export class ServerRuntime {
       counters: this.counters,
     });
     const inherited = options.inherited ?? [];
+    const only = options.only ?? "all";
     const tlsWanted =
-      config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
+      only === "all" &&
+      (config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls"));
     if (tlsWanted) {
       if (config.tlsCert === undefined || config.tlsKey === undefined) {
         throw new TimeServerError(
@@ -85,7 +94,10 @@ export class ServerRuntime {
       this.tls = new TlsContext(config.tlsCert, config.tlsKey);
     }
     let line: TcpListener | undefined;
+    const threadUdp = only === "all" && config.udpThread;
+    let udpInThread = false;
     for (const row of SERVICE_TABLE) {
+      if (only === "udp" && row.transport !== "udp") continue;
       const socket = inherited.find(
         (each) =>
           each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
@@ -96,11 +108,23 @@ export class ServerRuntime {
       // by default) behind systemd's back. Other protocols bind only when asked.
       const port = row.service === "line" && inherited.length > 0 ? undefined : row.port(config);
       if (socket === undefined && port === undefined) continue;
+      if (threadUdp && row.transport === "udp") {
+        udpInThread = true;
+        continue;
+      }
       const listener = this.build(row, port ?? 0, socket);
       if (row.service === "line") line = listener as TcpListener;
       this.listeners.push(listener);
     }
     this.line = line;
+    if (udpInThread) this.listeners.push(new UdpThread(config, inherited));
+  }
+
+  /** Every counter of this runtime, the UDP thread's (as of its latest report) included. */
+  snapshot(): MetricsSnapshot {
+    const own = this.counters.snapshot();
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    return thread === undefined ? own : sumSnapshots([own, thread.snapshot()]);
   }
 
   /** True while new work is accepted: what /readyz reports. */

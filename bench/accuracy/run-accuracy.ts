@@ -131,6 +131,7 @@ async function answers(port: number): Promise<void> {
 async function startTimeserver(
   backend: "native" | "dgram",
   logLevel: "info" | "warn",
+  thread = false,
 ): Promise<Running> {
   const ntpPort = await freePort();
   const rfc868Port = await freePort();
@@ -150,6 +151,7 @@ async function startTimeserver(
     backend,
     "--log-level",
     logLevel,
+    ...(thread ? ["--udp-thread"] : []),
   ]);
   const match = await waitForOutput(child, /Listening on 127\.0\.0\.1:(\d+)\n/);
   await answers(ntpPort);
@@ -385,7 +387,7 @@ function render(accuracy: AccuracyRow[], throughput: ThroughputRow[], notes: str
     `## |offset| from ${PROBE_REQUESTS} SNTP requests ${PROBE_INTERVAL_US / 1000} ms apart (µs; timeserver at --log-level info)`,
     "",
     "`client T4`: T4 read after recv, as a client sees it (the probe's own wait for a CPU included); `kernel T4`: the reply's kernel receive stamp (the server's error alone). Loaded: " +
-      `${LINE_CLIENTS} closed-loop clients on timeserver's line protocol (the dgram build's own for its row, the native build's for the others).`,
+      `${LINE_CLIENTS} closed-loop clients on timeserver's line protocol (each timeserver's own for its rows, the native build's for chronyd's and ntpd's).`,
     "",
     "| server | state | client T4 p50 | client T4 p99 | kernel T4 p50 | kernel T4 p99 | delay p50 | delay p99 | LI / stratum | lost |",
     "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
@@ -430,6 +432,10 @@ async function main(): Promise<void> {
     return undefined;
   });
   const fallback = await startTimeserver("dgram", "info");
+  const threaded = await startTimeserver("native", "info", true).catch((error: Error) => {
+    notes.push(`timeserver (native, --udp-thread) did not start: ${error.message.split("\n")[0]}`);
+    return undefined;
+  });
   const chronyd = await startChronyd(dir).catch((error: Error) => {
     notes.push(`chronyd did not start: ${error.message.split("\n")[0]}`);
     return undefined;
@@ -480,7 +486,7 @@ async function main(): Promise<void> {
   }
 
   // Throughput with the log at warn, as chronyd logs nothing per request; fresh timeservers.
-  await Promise.all([native, fallback].map((server) => server && stop(server.child)));
+  await Promise.all([native, threaded, fallback].map((server) => server && stop(server.child)));
   const throughput: ThroughputRow[] = [];
   const cRefs = [await startUdpC(false), await startUdpC(true)];
   const quiet = [await startTimeserver("native", "warn"), await startTimeserver("dgram", "warn")];

@@ -444,6 +444,7 @@ async function main(): Promise<void> {
   if (typeof ntpd === "string") notes.push(`NTPsec ntpd skipped: ${ntpd}`);
   const ntpServers = [
     native,
+    threaded,
     fallback,
     chronyd,
     typeof ntpd === "string" ? undefined : ntpd,

@@ -156,7 +156,7 @@ async function startTimeserver(
   const match = await waitForOutput(child, /Listening on 127\.0\.0\.1:(\d+)\n/);
   await answers(ntpPort);
   return {
-    name: `timeserver (${backend})`,
+    name: `timeserver (${backend}${thread ? ", --udp-thread" : ""})`,
     child,
     ntpPort,
     rfc868Port,

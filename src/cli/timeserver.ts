@@ -45,22 +45,27 @@ if (cluster.isWorker) {
         "socket activation (LISTEN_FDS) serves from one process: use --workers 1, or bind the ports without systemd's sockets",
       );
     }
-    const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    const logger = createLogger({
+      level: config.logLevel,
+      format: config.logFormat,
+      shared: config.udpThread,
+    });
     installProcessSignals(logger);
+    // Without a secret file every worker (and the --udp-thread thread) must
+    // still open the others' NTS cookies: one random secret, made here.
+    const shared =
+      config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
     if (config.workers > 1) {
       const cores = availableParallelism();
       const warning = workerCountWarning(config.workers, cores);
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
-      // Without a secret file every worker must still open the others' NTS cookies.
-      const shared =
-        config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
       await runClusterPrimary(shared, logger, (reload) =>
         installProcessSignals(logger, { onHangup: reload }),
       );
     } else {
-      await runServerProcess(config, logger, {
+      await runServerProcess(shared, logger, {
         inherited,
         onRuntime: (runtime) => installProcessSignals(logger, { onHangup: () => runtime.reload() }),
       });

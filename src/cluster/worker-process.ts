@@ -52,9 +52,7 @@ class ClusterWorker {
       void logger
         .close()
         .then(() =>
-          sendToPrimary({ type: "stats", metrics: server.counters.snapshot() }, () =>
-            process.exit(0),
-          ),
+          sendToPrimary({ type: "stats", metrics: server.snapshot() }, () => process.exit(0)),
         );
     });
   }
@@ -100,7 +98,7 @@ class ClusterWorker {
       if (asked) sendToPrimary({ type: "stats", metrics: [], id: askedId });
       return;
     }
-    const metrics = this.server.counters.snapshot();
+    const metrics = this.server.snapshot();
     // An unchanged snapshot means nothing to report, unless the primary asked.
     const text = JSON.stringify(metrics);
     if (text === this.reported && !asked) return;

@@ -9,6 +9,8 @@ import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
+import { nativeMissing } from "../transport/native-binding.js";
+import type { UdpBackendName } from "../transport/udp-backend.js";
 import {
   type ConfigOption,
   type OptionSpec,
@@ -46,6 +48,12 @@ export interface ServerConfig {
   ntpPort: number | undefined;
   /** The stratum SNTP replies claim, 1–15. */
   ntpStratum: number;
+  /** Serve SNTP with --ntp-stratum even when the kernel clock is unsynchronised (chrony's `local`). */
+  local: boolean;
+  /** How UDP datagrams come in and go out; auto = native when the module is built, else dgram. */
+  udpBackend: "auto" | UdpBackendName;
+  /** Serve the UDP protocols from a thread of their own (their own event loop). */
+  udpThread: boolean;
   /** Access rules, as CIDR text (kept as text so the config crosses IPC to workers). */
   allow: string[];
   deny: string[];
@@ -79,6 +87,13 @@ export interface ServerConfig {
 }
 
 export type ServerCommand = ProgramCommand<ServerConfig>;
+
+function parseUdpBackend(source: string, raw: string): "auto" | UdpBackendName {
+  const value = parseChoice(source, raw, ["auto", "native", "dgram"] as const);
+  const missing = value === "native" ? nativeMissing() : undefined;
+  if (missing !== undefined) throw configError(source, raw, `is not available: ${missing}`);
+  return value;
+}
 
 /** More processes than this only costs memory: each one is a whole Node runtime. */
 const MAX_WORKERS = 256;
@@ -263,6 +278,38 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     description: "the stratum SNTP replies claim (rdate -n refuses 15)",
     default: DEFAULTS.ntpStratum,
     parse: (source, raw) => parseInteger(source, raw, 1, 15),
+  }),
+  option<ServerConfig, "local">("local", {
+    name: "local",
+    section: "Standard protocols",
+    type: "boolean",
+    env: "TIMESERVER_LOCAL",
+    description:
+      "serve SNTP as --ntp-stratum even when the kernel clock is unsynchronised or its state unknown (chrony's `local`); else such replies say LI 3, stratum 0",
+    defaultText: "off",
+    default: false,
+    parse: parseSwitch,
+  }),
+  option<ServerConfig, "udpBackend">("udpBackend", {
+    name: "udp-backend",
+    section: "Standard protocols",
+    env: "TIMESERVER_UDP_BACKEND",
+    value: "<auto|native|dgram>",
+    description:
+      "UDP through the native module (kernel timestamps, batches) or Node's dgram; auto: native when built",
+    default: "auto",
+    parse: parseUdpBackend,
+  }),
+  option<ServerConfig, "udpThread">("udpThread", {
+    name: "udp-thread",
+    section: "Standard protocols",
+    type: "boolean",
+    env: "TIMESERVER_UDP_THREAD",
+    description:
+      "serve daytime, RFC 868 and SNTP over UDP from a thread of their own, so TCP work never delays a datagram (their rate limits are then kept apart from TCP's)",
+    defaultText: "off",
+    default: false,
+    parse: parseSwitch,
   }),
   option<ServerConfig, "allow">("allow", {
     name: "allow",

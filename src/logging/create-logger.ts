@@ -14,11 +14,15 @@ export interface LoggerOptions {
   fd?: number;
   /** Set in a worker process so every line says which worker wrote it. */
   worker?: number;
+  /** Another writer shares the fd (the UDP thread): write whole lines atomically. */
+  shared?: boolean;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   // Workers share the primary's stdout: their writes must not interleave.
-  const destination = createDestination(options.fd ?? 1, { shared: options.worker !== undefined });
+  const destination = createDestination(options.fd ?? 1, {
+    shared: options.worker !== undefined || options.shared === true,
+  });
   const context = options.worker === undefined ? undefined : { worker: options.worker };
   const sink =
     options.format === "json"

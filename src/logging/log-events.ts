@@ -36,14 +36,25 @@ export function tcpListening(logger: Logger, name: string, address: string, port
   });
 }
 
-export function udpListening(logger: Logger, name: string, address: string, port: number): void {
-  logger.lifecycle("info", `Listening on ${formatHostPort(address, port)} (${name}, UDP)`, {
-    event: "listening",
-    protocol: name,
-    transport: "udp",
-    address,
-    port,
-  });
+export function udpListening(
+  logger: Logger,
+  name: string,
+  address: string,
+  port: number,
+  backend: string,
+): void {
+  logger.lifecycle(
+    "info",
+    `Listening on ${formatHostPort(address, port)} (${name}, UDP, ${backend})`,
+    {
+      event: "listening",
+      protocol: name,
+      transport: "udp",
+      backend,
+      address,
+      port,
+    },
+  );
 }
 
 export function connectionOpened(logger: Logger, name: string, client: LoggedClient): void {

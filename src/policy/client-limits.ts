@@ -8,9 +8,12 @@
  *   into the dotted quad, so a client is one client on every socket family;
  * - time is the caller's monotonic milliseconds (performance.now()), never
  *   the wall clock: stepping the system clock neither bans nor frees anyone;
- * - rate buckets live in a bounded table (`maxAddresses`, default 65,536):
- *   at the bound the least recently seen address is forgotten, which only
- *   hands it a full bucket again; forgetting is counted;
+ * - rate buckets live in a table of fixed slots in typed arrays
+ *   (`maxAddresses`, default 65,536; slot-table.ts, as chrony's clientlog):
+ *   a new address takes a free slot of its bucket of 16 or replaces the
+ *   least recently seen one there, which only hands that address a full
+ *   bucket again; replacing is counted, and a flood of new addresses
+ *   allocates nothing;
  * - connection counts are never forgotten while a connection is open: they
  *   live in their own Map holding only addresses with open connections, so
  *   it is bounded by the server's total connection limit, not by this table;
@@ -20,9 +23,9 @@
  *   without a seed, and no random number per datagram).
  */
 
-import { AddressTable } from "./address-table.js";
 import { addressKey } from "./ip-address.js";
-import { RateLimit, TokenBucket } from "./token-bucket.js";
+import { SlotTable } from "./slot-table.js";
+import { bucketArrays, RateLimit } from "./token-bucket.js";
 
 export const DEFAULT_MAX_ADDRESSES = 65_536;
 export const DEFAULT_KOD_EVERY = 4;
@@ -59,17 +62,16 @@ export interface ClientLimitCounters {
   addressesConnected: number;
 }
 
-class ClientRecord {
-  /** Over-rate requests offered to `shouldSendKod`, for the 1-in-n leak. */
-  kodCandidates = 0;
-  constructor(readonly bucket: TokenBucket) {}
-}
-
 export class ClientLimits {
   readonly maxConnectionsPerIp: number | undefined;
   readonly rate: RateLimit | undefined;
   readonly kodEvery: number;
-  private readonly buckets: AddressTable<ClientRecord> | undefined;
+  private readonly slots: SlotTable | undefined;
+  /** Per slot: the token bucket (full-again and latest time, ms) and the KoD count. */
+  private readonly fullAt: Float64Array;
+  private readonly latest: Float64Array;
+  /** Over-rate requests offered to `shouldSendKod`, for the 1-in-n leak. */
+  private readonly kodCandidates: Uint32Array;
   private readonly connections = new Map<string, number>();
   private connectionsRefused = 0;
   private requestsLimited = 0;
@@ -90,12 +92,14 @@ export class ClientLimits {
       throw new RangeError(`kodEvery must be a whole number of at least 1`);
     }
     if (rateLimit !== undefined) {
-      const rate = new RateLimit(rateLimit, rateBurst ?? Math.max(1, Math.ceil(rateLimit)));
-      this.rate = rate;
-      this.buckets = new AddressTable(
-        options.maxAddresses ?? DEFAULT_MAX_ADDRESSES,
-        () => new ClientRecord(new TokenBucket(rate)),
-      );
+      this.slots = new SlotTable(options.maxAddresses ?? DEFAULT_MAX_ADDRESSES);
+    }
+    const slots = this.slots?.capacity ?? 0;
+    this.fullAt = new Float64Array(slots);
+    this.latest = new Float64Array(slots);
+    this.kodCandidates = new Uint32Array(slots);
+    if (rateLimit !== undefined) {
+      this.rate = new RateLimit(rateLimit, rateBurst ?? Math.max(1, Math.ceil(rateLimit)));
     }
   }
 
@@ -138,17 +142,24 @@ export class ClientLimits {
    * request; the TCP line protocol pauses for `msUntilAllowed`).
    */
   takeRequest(address: string, nowMs: number): boolean {
-    const buckets = this.buckets;
-    if (buckets === undefined) return true;
-    if (buckets.touch(addressKey(address)).bucket.take(nowMs)) return true;
+    const { slots, rate } = this;
+    if (slots === undefined || rate === undefined) return true;
+    const slot = slots.touch(address);
+    if (slots.created) {
+      this.fullAt[slot] = Number.NEGATIVE_INFINITY;
+      this.latest[slot] = Number.NEGATIVE_INFINITY;
+      this.kodCandidates[slot] = 0;
+    }
+    if (bucketArrays.take(rate, this.fullAt, this.latest, slot, nowMs)) return true;
     this.requestsLimited++;
     return false;
   }
 
   /** Whole ms until `address` may make a request again; 0 when it may now. */
   msUntilAllowed(address: string, nowMs: number): number {
-    const record = this.buckets?.peek(addressKey(address));
-    return record === undefined ? 0 : record.bucket.msUntilNextToken(nowMs);
+    const slot = this.slots?.find(address) ?? -1;
+    if (slot < 0 || this.rate === undefined) return 0;
+    return bucketArrays.msUntilNextToken(this.rate, this.fullAt, this.latest, slot, nowMs);
   }
 
   /**
@@ -158,21 +169,25 @@ export class ClientLimits {
    * 1 in kodEvery of them.
    */
   shouldSendKod(address: string): boolean {
-    const record = this.buckets?.peek(addressKey(address));
-    if (record === undefined) return false;
-    record.kodCandidates++;
-    if (record.kodCandidates % this.kodEvery !== 0) return false;
+    const slot = this.slots?.find(address) ?? -1;
+    if (slot < 0) return false;
+    const candidates = ((this.kodCandidates[slot] as number) + 1) >>> 0;
+    this.kodCandidates[slot] = candidates;
+    if (candidates % this.kodEvery !== 0) return false;
     this.kissOfDeathSent++;
     return true;
   }
 
   /**
-   * Forget addresses whose bucket is full again, oldest first (call it from
-   * the once-a-second housekeeping). It changes no decision: a full bucket is
-   * what a forgotten address gets anyway. Returns how many were forgotten.
+   * Forget addresses whose bucket is full again (call it from the
+   * once-a-second housekeeping: one pass over the fixed slots). It changes
+   * no decision: a full bucket is what a forgotten address gets anyway.
+   * Returns how many were forgotten.
    */
   sweep(nowMs: number): number {
-    const removed = this.buckets?.sweep((record) => record.bucket.isFull(nowMs)) ?? 0;
+    const { fullAt, latest } = this;
+    const removed =
+      this.slots?.sweep((slot) => bucketArrays.isFull(fullAt, latest, slot, nowMs)) ?? 0;
     this.addressesSwept += removed;
     return removed;
   }
@@ -182,9 +197,9 @@ export class ClientLimits {
       connectionsRefused: this.connectionsRefused,
       requestsLimited: this.requestsLimited,
       kissOfDeathSent: this.kissOfDeathSent,
-      addressesEvicted: this.buckets?.evictions ?? 0,
+      addressesEvicted: this.slots?.evictions ?? 0,
       addressesSwept: this.addressesSwept,
-      addressesTracked: this.buckets?.size ?? 0,
+      addressesTracked: this.slots?.size ?? 0,
       addressesConnected: this.connections.size,
     };
   }

@@ -11,7 +11,7 @@
  * - a time earlier than one already seen counts as no time passing (it never
  *   refills and never drains);
  * - a bucket whose full-again time has passed carries no information, so
- *   forgetting it (see address-table.ts) changes nothing for its client;
+ *   forgetting it (see slot-table.ts) changes nothing for its client;
  * - `msUntilNextToken` is a whole number of ms after which `take` succeeds.
  */
 
@@ -81,4 +81,38 @@ export class TokenBucket {
     if (nowMs > this.latestMs) this.latestMs = nowMs;
     return this.latestMs;
   }
+}
+
+/**
+ * The same bucket kept in two typed arrays at index `i` (full-again time and
+ * latest time seen), for tables that must allocate nothing per client
+ * (client-limits.ts). A fresh bucket is -Infinity in both.
+ */
+export const bucketArrays = {
+  take(limit: RateLimit, fullAt: Float64Array, latest: Float64Array, i: number, nowMs: number) {
+    const now = advance(latest, i, nowMs);
+    const start = Math.max(fullAt[i] as number, now);
+    if (start - now > limit.toleranceMs + EPSILON_MS) return false;
+    fullAt[i] = start + limit.intervalMs;
+    return true;
+  },
+  msUntilNextToken(
+    limit: RateLimit,
+    fullAt: Float64Array,
+    latest: Float64Array,
+    i: number,
+    nowMs: number,
+  ): number {
+    const now = advance(latest, i, nowMs);
+    const wait = (fullAt[i] as number) - limit.toleranceMs - now;
+    return wait > EPSILON_MS ? Math.ceil(wait - EPSILON_MS) : 0;
+  },
+  isFull(fullAt: Float64Array, latest: Float64Array, i: number, nowMs: number): boolean {
+    return (fullAt[i] as number) <= advance(latest, i, nowMs);
+  },
+};
+
+function advance(latest: Float64Array, i: number, nowMs: number): number {
+  if (nowMs > (latest[i] as number)) latest[i] = nowMs;
+  return latest[i] as number;
 }

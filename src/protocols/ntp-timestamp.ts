@@ -41,8 +41,24 @@ export function writeNtpTimestamp(buf: Buffer, offset: number, ns: EpochNs): voi
     nsec += 1e9;
     sec -= 1n;
   }
+  writeNtpTimestampParts(buf, offset, Number(sec), nsec);
+}
+
+/** An instant as whole Unix seconds and nanoseconds (0 ≤ nsec < 1e9): what the kernel stamps, no BigInt. */
+export interface NtpInstant {
+  sec: number;
+  nsec: number;
+}
+
+/** Writes whole Unix seconds and nanoseconds (0 ≤ nsec < 1e9) as an NTP timestamp, as `writeNtpTimestamp` does. */
+export function writeNtpTimestampParts(
+  buf: Buffer,
+  offset: number,
+  unixSeconds: number,
+  nsec: number,
+): void {
   // `>>> 0` is mod 2^32, exact for any whole number below 2^53.
-  buf.writeUInt32BE((Number(sec) + NTP_UNIX_OFFSET_SECONDS) >>> 0, offset);
+  buf.writeUInt32BE((unixSeconds + NTP_UNIX_OFFSET_SECONDS) >>> 0, offset);
   // nsec * 2^32 / 1e9 = nsec * 2^23 / 5^9. The numerator is below 2^53, so it
   // is exact; the quotient (< 2^32) is off by at most 2^-22, while it is never
   // nearer than 2.56e-7 to a half (5^9 is odd), so Math.round rounds it as

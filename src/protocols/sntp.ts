@@ -10,9 +10,11 @@
 import {
   type EpochNs,
   isZeroNtpTimestamp,
+  type NtpInstant,
   ntpShort,
   readNtpTimestamp,
   writeNtpTimestamp,
+  writeNtpTimestampParts,
 } from "./ntp-timestamp.js";
 
 /** Length of the NTP header, of every reply, and the least a request may be. */
@@ -59,11 +61,11 @@ export interface SntpReplyFields {
   /** Up to 4 ASCII characters (e.g. `LOCL`, zero-padded) or exactly 4 bytes (an IPv4 address). */
   referenceId: string | Uint8Array;
   /** When the clock was last set or corrected; null writes the zero ("unknown") timestamp. */
-  referenceTime: EpochNs | null;
+  referenceTime: EpochNs | NtpInstant | null;
   /** When the request arrived. */
-  receiveTime: EpochNs;
+  receiveTime: EpochNs | NtpInstant;
   /** When the reply leaves: read the clock as late as possible. */
-  transmitTime: EpochNs;
+  transmitTime: EpochNs | NtpInstant;
 }
 
 /** A decoded NTP header, for clients, tests and the bench. */
@@ -159,12 +161,20 @@ export function encodeSntpReply(request: SntpRequest, fields: SntpReplyFields): 
   reply.writeUInt32BE(ntpShort(fields.rootDelay), 4);
   reply.writeUInt32BE(ntpShort(fields.rootDispersion), 8);
   writeReferenceId(reply, fields.referenceId);
-  if (fields.referenceTime !== null) writeNtpTimestamp(reply, 16, fields.referenceTime);
+  if (fields.referenceTime !== null) writeTime(reply, 16, fields.referenceTime);
   reply.set(request.transmitTimestamp, 24);
-  writeNtpTimestamp(reply, 32, fields.receiveTime);
-  writeNtpTimestamp(reply, 40, fields.transmitTime);
+  writeTime(reply, 32, fields.receiveTime);
+  writeTime(reply, 40, fields.transmitTime);
   return reply;
 }
+
+function writeTime(reply: Buffer, offset: number, time: EpochNs | NtpInstant): void {
+  if (typeof time === "bigint") writeNtpTimestamp(reply, offset, time);
+  else writeNtpTimestampParts(reply, offset, time.sec, time.nsec);
+}
+
+/** Where every reply (and Kiss-o'-Death) carries its transmit timestamp. */
+export const SNTP_TRANSMIT_OFFSET = 40;
 
 /**
  * A kiss-o'-death reply (RFC 5905 §7.4): LI 3 (unsynchronised), stratum 0,

@@ -41,7 +41,7 @@ export async function runServerProcess(
           port: config.metricsPort ?? 0,
           fd: metricsSocket?.fd,
           logger,
-          snapshot: () => runtime.counters.snapshot(),
+          snapshot: () => runtime.snapshot(),
           ready: () => runtime.ready,
         });
   const started = Promise.all([runtime.listen(), metrics?.listen()]);

@@ -16,7 +16,7 @@ import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
-import { CounterRegistry } from "../metrics/counters.js";
+import { CounterRegistry, type MetricsSnapshot, sumSnapshots } from "../metrics/counters.js";
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
@@ -33,8 +33,10 @@ import { TurnBudget } from "../services/turn-budget.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { UdpListener } from "../transport/udp-listener.js";
+import { kernelServedClock } from "./kernel-served-clock.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
+import { UdpThread } from "./udp-thread.js";
 
 export interface Listener {
   readonly name?: string;
@@ -55,6 +57,12 @@ export interface RuntimeOptions {
   budget?: TurnBudget;
   /** Milliseconds a closing connection may linger, and shutdown may wait; default DEFAULTS.closeGrace. */
   closeGraceMs?: number;
+  /**
+   * Which listeners this runtime builds: all (the default), or only the UDP
+   * ones (the UDP thread's runtime, udp-thread.ts). With `--udp-thread` a
+   * runtime that builds all hands the UDP ones to a thread instead.
+   */
+  only?: "all" | "udp";
 }
 
 const POLICY_SWEEP_MS = 1000;
@@ -103,8 +111,10 @@ export class ServerRuntime {
         counters: this.counters,
       });
     const inherited = options.inherited ?? [];
+    const only = options.only ?? "all";
     const tlsWanted =
-      config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
+      only === "all" &&
+      (config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls"));
     if (tlsWanted) {
       if (config.tlsCert === undefined || config.tlsKey === undefined) {
         throw new TimeServerError(
@@ -136,7 +146,10 @@ export class ServerRuntime {
       this.ntsJar = new CookieJar({ secret, random: randomFillSync });
     }
     let line: TcpListener | undefined;
+    const threadUdp = only === "all" && config.udpThread;
+    let udpInThread = false;
     for (const row of SERVICE_TABLE) {
+      if (only === "udp" && row.transport !== "udp") continue;
       const socket = inherited.find(
         (each) =>
           each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
@@ -147,11 +160,23 @@ export class ServerRuntime {
       // by default) behind systemd's back. Other protocols bind only when asked.
       const port = row.service === "line" && inherited.length > 0 ? undefined : row.port(config);
       if (socket === undefined && port === undefined) continue;
+      if (threadUdp && row.transport === "udp") {
+        udpInThread = true;
+        continue;
+      }
       const listener = this.build(row, port ?? 0, socket);
       if (row.service === "line") line = listener as TcpListener;
       this.listeners.push(listener);
     }
     this.line = line;
+    if (udpInThread) this.listeners.push(new UdpThread(config, inherited));
+  }
+
+  /** Every counter of this runtime, the UDP thread's (as of its latest report) included. */
+  snapshot(): MetricsSnapshot {
+    const own = this.counters.snapshot();
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    return thread === undefined ? own : sumSnapshots([own, thread.snapshot()]);
   }
 
   /** True while new work is accepted: what /readyz reports. */
@@ -305,6 +330,10 @@ export class ServerRuntime {
       clock: this.clock,
       counters: this.counters,
     };
+    const udp = {
+      ...common,
+      backend: config.udpBackend === "auto" ? undefined : config.udpBackend,
+    };
     const tcp = {
       ...common,
       admission: this.admission,
@@ -333,12 +362,12 @@ export class ServerRuntime {
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
-        if (row.transport === "udp") return new UdpListener({ ...common, service });
+        if (row.transport === "udp") return new UdpListener({ ...udp, service });
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
         this.ntpListener = new UdpListener({
-          ...common,
+          ...udp,
           service: new SntpService({
             stratum: config.ntpStratum,
             logger: this.logger,
@@ -354,6 +383,12 @@ export class ServerRuntime {
                     counters: this.counters,
                   }),
                 }),
+            served: kernelServedClock({
+              stratum: config.ntpStratum,
+              local: config.local,
+              clock: this.clock,
+              logger: this.logger,
+            }),
           }),
         });
         return this.ntpListener;

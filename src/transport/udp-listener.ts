@@ -6,8 +6,6 @@
  * datagrams that got no reply. Services never see the socket.
  */
 
-import dgram from "node:dgram";
-import dns from "node:dns";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
@@ -18,7 +16,9 @@ import { ThrottledLog } from "../logging/throttled-log.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import type { Peer } from "../policy/admission.js";
+import { createUdpBackend } from "./create-udp-backend.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
+import type { Arrival, UdpBackend, UdpBackendName } from "./udp-backend.js";
 
 /** Why a datagram got no reply, as its service says (a policy verdict's drop is one). */
 export interface Drop {
@@ -31,8 +31,18 @@ export interface Drop {
 export interface UdpService {
   /** The protocol's name, for logs and counters: daytime, rfc868, ntp. */
   readonly name: string;
-  /** The reply to `datagram` from `peer`, or why there is none. */
-  handle(datagram: Buffer, peer: Peer): Buffer | Drop;
+  /**
+   * The reply to `datagram` from `peer`, or why there is none. `arrival` is
+   * the kernel's receive time when the backend has one (and the listener
+   * runs on the system clock); read it now, it is reused.
+   */
+  handle(datagram: Buffer, peer: Peer, arrival?: Arrival): Buffer | Drop;
+  /**
+   * Where `reply` carries the time it was sent (an NTP transmit timestamp
+   * at byte 40), if it does: a backend that can writes it there itself, just
+   * before the send.
+   */
+  transmitTimestampAt?(reply: Buffer): number | undefined;
 }
 
 export interface UdpListenerOptions {
@@ -46,6 +56,8 @@ export interface UdpListenerOptions {
   logger?: Logger;
   clock?: Clock;
   counters?: CounterRegistry;
+  /** How datagrams come in and go out; undefined: native when available, else dgram. */
+  backend?: UdpBackendName;
 }
 
 export interface UdpListenerEvents {
@@ -65,7 +77,10 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   private readonly bytesIn: Counter;
   private readonly bytesOut: Counter;
   private readonly sendErrors: Counter;
-  private readonly socket: dgram.Socket;
+  private readonly backend: UdpBackend;
+  private readonly family: 4 | 6;
+  /** Kernel receive times are the system clock's: with another clock (tests), the clock reads. */
+  private readonly kernelTime: boolean;
   private state: "new" | "starting" | "listening" | "closed" = "new";
 
   constructor(options: UdpListenerOptions) {
@@ -77,22 +92,26 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.logger = options.logger ?? SILENT_LOGGER;
     this.counters = options.counters ?? new CounterRegistry();
     this.throttle = new ThrottledLog(options.clock ?? SYSTEM_CLOCK);
+    this.kernelTime = (options.clock ?? SYSTEM_CLOCK) === SYSTEM_CLOCK;
     const bytes = byteCounters(this.counters, this.service.name, "udp");
     this.bytesIn = bytes.received;
     this.bytesOut = bytes.sent;
     this.sendErrors = droppedCounter(this.counters, this.service.name, "send-error");
-    const family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
-    this.socket = dgram.createSocket({
-      type: family === 6 ? "udp6" : "udp4",
-      lookup: literalLookup,
-    });
-    this.socket.on("message", (datagram, remote) => this.receive(datagram, remote));
-    this.socket.on("error", (error) => this.socketError(error));
+    this.family = options.family ?? (isIP(this.host) === 6 ? 6 : 4);
+    this.backend = createUdpBackend(
+      options.backend,
+      options.fd === undefined ? options.port : undefined,
+    );
+  }
+
+  /** "native" or "dgram". */
+  get backendName(): UdpBackendName {
+    return this.backend.name;
   }
 
   /** The bound address, once listening. */
   address(): AddressInfo | null {
-    return this.state === "listening" ? this.socket.address() : null;
+    return this.state === "listening" ? this.backend.address() : null;
   }
 
   get where(): string {
@@ -106,23 +125,39 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       );
     }
     this.state = "starting";
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => {
-        this.state = "closed";
-        reject(listenFailure(`${this.where} (UDP)`, error));
-      };
-      this.socket.once("error", onError);
-      const target =
-        this.fd === undefined ? { address: this.host, port: this.port } : { fd: this.fd };
-      this.socket.bind(target, () => {
-        this.socket.off("error", onError);
+    const family = this.family;
+    const target =
+      this.fd === undefined
+        ? { address: this.host, port: this.port, family }
+        : { fd: this.fd, family };
+    const handlers = {
+      datagram: (datagram: Buffer, remote: Peer, arrival: Arrival | undefined) =>
+        this.receive(datagram, remote, this.kernelTime ? arrival : undefined),
+      sendError: (error: Error) => this.socketError(error),
+    };
+    return this.backend.bind(target, handlers).then(
+      (address) => {
+        if (this.state !== "starting") {
+          // Closed while binding.
+          void this.backend.close();
+          return address;
+        }
         this.state = "listening";
-        const address = this.socket.address();
-        log.udpListening(this.logger, this.service.name, address.address, address.port);
+        log.udpListening(
+          this.logger,
+          this.service.name,
+          address.address,
+          address.port,
+          this.backend.name,
+        );
         this.emit("listening", address);
-        resolve(address);
-      });
-    });
+        return address;
+      },
+      (error: Error) => {
+        this.state = "closed";
+        throw listenFailure(`${this.where} (UDP)`, error);
+      },
+    );
   }
 
   close(): Promise<void> {
@@ -131,27 +166,24 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       return Promise.resolve();
     }
     this.state = "closed";
-    return new Promise((resolve) => {
-      this.socket.close(() => {
-        this.emit("close");
-        resolve();
-      });
+    return this.backend.close().then(() => {
+      this.emit("close");
     });
   }
 
-  private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
+  private receive(datagram: Buffer, peer: Peer, arrival: Arrival | undefined): void {
     this.bytesIn.value += datagram.length;
-    // Node's RemoteInfo already has the address and port a Peer needs.
-    const peer: Peer = remote;
-    const outcome = this.service.handle(datagram, peer);
+    const outcome = this.service.handle(datagram, peer, arrival);
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
     }
     this.bytesOut.value += outcome.length;
-    // No callback: Node then tries the send at once (uv_udp_try_send) and
-    // makes no request object; a failure arrives as an 'error' event.
-    this.socket.send(outcome, remote.port, remote.address);
+    this.backend.send(
+      outcome,
+      peer,
+      this.kernelTime ? this.service.transmitTimestampAt?.(outcome) : undefined,
+    );
   }
 
   /** Counted by reason; logged at most once a second per reason, with how many were left out. */
@@ -176,25 +208,4 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       log.sendFailed(this.logger, this.service.name, error);
     }
   }
-}
-
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string,
-  family: number,
-) => void;
-
-/**
- * Every reply goes to the address recvmsg reported, an IP literal. dgram
- * passes each send's address through dns.lookup, which answers even a
- * literal on the next tick: a tick, a closure and a regex per datagram. A
- * literal is answered at once here; a name (a bind host) still goes to DNS.
- */
-function literalLookup(hostname: string, options: unknown, callback: LookupCallback): void {
-  const family = isIP(hostname);
-  if (family !== 0) {
-    callback(null, hostname, family);
-    return;
-  }
-  dns.lookup(hostname, options as dns.LookupOneOptions, callback);
 }

@@ -51,7 +51,10 @@ describe("deploy/docker/Dockerfile", () => {
     assert.match(buildRuns, /npm run build\b/);
     assert.deepEqual(
       argsOf(runtime, "COPY").filter((args) => args.startsWith("--from=")),
-      ["--from=build /app/dist/src ./dist/src"],
+      [
+        "--from=build /app/dist/src ./dist/src",
+        "--from=build /app/native/build/Release ./native/build/Release",
+      ],
     );
   });
 

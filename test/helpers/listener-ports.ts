@@ -32,9 +32,9 @@ function expectedListeners(args: readonly string[]): number {
   return count;
 }
 
-/** "Listening on 127.0.0.1:4321 (daytime, UDP)" → ["daytimeUdp", 4321]. */
+/** "Listening on 127.0.0.1:4321 (daytime, UDP, native)" → ["daytimeUdp", 4321]. */
 function parseListening(line: string): [keyof ListenerPorts, number] | undefined {
-  const match = /Listening on .*:(\d+)(?: \((\w+)(, UDP)?\))?$/.exec(line);
+  const match = /Listening on .*:(\d+)(?: \((\w+)(, UDP)?(?:, \w+)?\))?$/.exec(line);
   if (match === null) return undefined;
   const port = Number(match[1]);
   const protocol = match[2] ?? "line";

@@ -10,6 +10,15 @@ import net from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
+/**
+ * This machine's kernel clock may well be unsynchronised (a VM, a container),
+ * and then the server's SNTP replies would say LI 3 (unsynchronised). The servers
+ * tests start serve as a local clock (`--local`, what the wire tests expect)
+ * unless a test says otherwise with TIMESERVER_LOCAL=0. Every spawn here
+ * passes process.env on, so setting it once reaches them all.
+ */
+process.env.TIMESERVER_LOCAL ??= "1";
+
 export const SERVER_BIN = fileURLToPath(new URL("../../src/cli/timeserver.js", import.meta.url));
 export const CLIENT_BIN = fileURLToPath(new URL("../../src/cli/timeclient.js", import.meta.url));
 

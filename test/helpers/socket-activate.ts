@@ -53,7 +53,15 @@ export function activationCommand(
 ): string[] {
   const streams = sockets.filter((socket) => socket.kind === "stream");
   const datagrams = sockets.filter((socket) => socket.kind === "datagram");
-  const server = ["-E", "TIMESERVER_LOG_LEVEL=info", process.execPath, SERVER_BIN, ...serverArgs];
+  const server = [
+    "-E",
+    "TIMESERVER_LOG_LEVEL=info",
+    "-E",
+    "TIMESERVER_LOCAL=1",
+    process.execPath,
+    SERVER_BIN,
+    ...serverArgs,
+  ];
   const ordered = [...streams, ...datagrams];
   if (datagrams.length === 0) {
     return [SOCKET_ACTIVATE, ...addresses(sockets, ports, "stream"), ...names(streams), ...server];

@@ -249,7 +249,7 @@ describe("SNTP with --workers 2", () => {
   it("answers every request, each worker logs its UDP listener, and SIGTERM exits 0", async (t) => {
     const [ntpPort] = (await pickDualPorts(1)) as [number];
     const server = await startServerFor(t, ["--workers", "2", "--ntp-port", String(ntpPort)]);
-    await server.waitForLines(/\[worker \d+\] Listening on 127\.0\.0\.1:\d+ \(ntp, UDP\)/, 2);
+    await server.waitForLines(/\[worker \d+\] Listening on 127\.0\.0\.1:\d+ \(ntp, UDP, \w+\)/, 2);
     await server.waitForLine(/Listening on .* with 2 workers/);
     const client = await udpClientFor(t);
     const requests = 8;

@@ -1,0 +1,13 @@
+{
+  "targets": [
+    {
+      "target_name": "timeserver_native",
+      "sources": ["src/timeserver_native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"],
+      "conditions": [
+        ["OS!='linux'", { "type": "none", "sources": [] }]
+      ]
+    }
+  ]
+}

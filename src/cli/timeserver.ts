@@ -12,10 +12,11 @@ import { runClusterPrimary } from "../cluster/primary-process.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { workerCountWarning } from "../config/worker-count.js";
-import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
 import { runServerProcess } from "../server/server-process.js";
+import { notifyEnvironment } from "../systemd/notify-environment.js";
+import { NO_NOTIFIER, SystemdNotifier } from "../systemd/service-notifier.js";
 import { inheritedSockets } from "../transport/inherited-sockets.js";
 import { installProcessSignals } from "./process-signals.js";
 import { runCli, runProgram } from "./run-cli.js";
@@ -37,14 +38,19 @@ if (cluster.isWorker) {
 } else {
   runProgram("timeserver", parseServerCommand, async (config) => {
     // Sockets systemd handed over (socket activation); the variables are unset at once.
+    // Sockets systemd handed over (socket activation); the variables are unset at
+    // once. Workers listen on the same fds: node:cluster shares this process's sockets.
     const inherited = inheritedSockets(process.env, process.pid);
-    if (inherited.length > 0 && config.workers > 1) {
-      throw new TimeServerError(
-        "TS_ERR_CONFIG",
-        "socket activation (LISTEN_FDS) serves from one process: use --workers 1, or bind the ports without systemd's sockets",
-      );
-    }
+    // Type=notify: NOTIFY_SOCKET and the watchdog are this process's alone, unset for the workers.
+    const notify = notifyEnvironment(process.env, process.pid);
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+    const notifier = notify === undefined ? NO_NOTIFIER : new SystemdNotifier(notify, logger);
+    // A reload, told to systemd (Type=notify-reload waits for READY=1 after RELOADING=1).
+    const reloadWith = (reload: () => void) => () => {
+      notifier.reloading();
+      reload();
+      notifier.ready();
+    };
     installProcessSignals(logger);
     if (config.workers > 1) {
       const cores = availableParallelism();
@@ -52,13 +58,18 @@ if (cluster.isWorker) {
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
-      await runClusterPrimary(config, logger, (reload) =>
-        installProcessSignals(logger, { onHangup: reload }),
+      await runClusterPrimary(
+        config,
+        logger,
+        (reload) => installProcessSignals(logger, { onHangup: reloadWith(reload) }),
+        { inherited, notifier },
       );
     } else {
       await runServerProcess(config, logger, {
         inherited,
-        onRuntime: (runtime) => installProcessSignals(logger, { onHangup: () => runtime.reload() }),
+        notifier,
+        onRuntime: (runtime) =>
+          installProcessSignals(logger, { onHangup: reloadWith(() => runtime.reload()) }),
       });
     }
   });

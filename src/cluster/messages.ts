@@ -7,6 +7,7 @@
 
 import type { ServerConfig } from "../config/server-config.js";
 import { isMetricsSnapshot, type MetricsSnapshot } from "../metrics/counters.js";
+import type { InheritedSocket } from "../transport/inherited-sockets.js";
 
 /** Primary → worker, once, in answer to its hello: who you are and what to serve. */
 export interface StartMessage {
@@ -14,6 +15,11 @@ export interface StartMessage {
   /** The worker's slot, 1..N; a restarted worker takes over the slot of the one that died. */
   workerId: number;
   config: ServerConfig;
+  /**
+   * Sockets systemd handed the primary. A worker listens on the same fd
+   * numbers, and node:cluster shares the primary's socket behind each with it.
+   */
+  inherited?: InheritedSocket[];
 }
 
 /** Primary → worker: stop accepting, answer what was received, close, then exit. */

@@ -13,6 +13,7 @@ import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
 import { DEFAULTS } from "../server/time-server.js";
+import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { CounterTotals } from "./counter-totals.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";
@@ -26,6 +27,10 @@ export interface SupervisorOptions {
    * one still alive well after that is stuck.
    */
   stopTimeoutMs?: number;
+  /** Sockets systemd handed this process, for every worker to serve (the metrics one stays here). */
+  inherited?: readonly InheritedSocket[];
+  /** Called once, when every worker first listens: the cluster is ready (READY=1 to systemd). */
+  onRunning?: () => void;
 }
 
 /** How long a scrape waits for the workers' counters before using their latest reports. */
@@ -56,6 +61,8 @@ export class ClusterSupervisor {
   readonly counters = new CounterTotals();
   private readonly slots: Slot[] = [];
   private readonly stopTimeoutMs: number;
+  private readonly inherited: InheritedSocket[];
+  private readonly onRunning: (() => void) | undefined;
   private state: State = "starting";
   private failure: TimeServerError | undefined;
   private bound: { address: string; port: number } | undefined;
@@ -73,6 +80,8 @@ export class ClusterSupervisor {
     options: SupervisorOptions = {},
   ) {
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.inherited = (options.inherited ?? []).filter((socket) => socket.name !== "metrics");
+    this.onRunning = options.onRunning;
     this.sharedPort = config.port;
     for (let id = 1; id <= config.workers; id++) {
       this.slots.push({
@@ -241,6 +250,7 @@ export class ClusterSupervisor {
       type: "start",
       workerId: slot.id,
       config: { ...this.config, port: slot.port },
+      ...(this.inherited.length > 0 ? { inherited: this.inherited } : {}),
     });
   }
 
@@ -255,6 +265,7 @@ export class ClusterSupervisor {
       { event: "listening", address, port, workers: this.slots.length },
     );
     this.logger.flush();
+    this.onRunning?.();
   }
 
   private onStartFailed(slot: Slot, message: string): void {
@@ -284,6 +295,18 @@ export class ClusterSupervisor {
         new TimeServerError(
           "TS_ERR_LISTEN",
           slot.startFailure ?? `worker ${slot.id} (pid ${pid}) exited while starting (${exit})`,
+        ),
+      );
+      return;
+    }
+    if (this.inherited.length > 0 && !this.slots.some((each) => each.listening && each.worker)) {
+      // node:cluster closed its copy of systemd's sockets with the last worker
+      // that shared them, so a new worker could not listen on them: exit, and
+      // let Restart= start a fresh process with the sockets handed over again.
+      this.fail(
+        new TimeServerError(
+          "TS_ERR_LISTEN",
+          `every worker died (the last: worker ${slot.id}, pid ${pid}, ${exit}); the inherited sockets went with them`,
         ),
       );
       return;

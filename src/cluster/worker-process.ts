@@ -59,7 +59,7 @@ class ClusterWorker {
     });
   }
 
-  private async start({ workerId, config }: StartMessage): Promise<void> {
+  private async start({ workerId, config, inherited }: StartMessage): Promise<void> {
     if (this.state !== "waiting") return;
     this.state = "starting";
     const logger = createLogger({
@@ -69,7 +69,7 @@ class ClusterWorker {
     });
     this.logger = logger;
     try {
-      const server = new ServerRuntime(config, logger);
+      const server = new ServerRuntime(config, logger, { inherited });
       this.server = server;
       installProcessSignals(logger, { onHangup: () => server.reload() });
       await server.listen();

@@ -9,6 +9,7 @@
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
+import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
 import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ServerRuntime } from "./server-runtime.js";
 
@@ -16,6 +17,8 @@ export interface ServerProcessOptions {
   inherited?: readonly InheritedSocket[];
   /** Called with the runtime once it exists, to wire SIGHUP to `runtime.reload()`. */
   onRuntime?: (runtime: ServerRuntime) => void;
+  /** Told READY=1 once every listener is up, STOPPING=1 at the first signal. */
+  notifier?: ServiceNotifier;
 }
 
 export async function runServerProcess(
@@ -24,6 +27,7 @@ export async function runServerProcess(
   options: ServerProcessOptions = {},
 ): Promise<void> {
   const inherited = options.inherited ?? [];
+  const notifier = options.notifier ?? NO_NOTIFIER;
   const runtime = new ServerRuntime(config, logger, { inherited });
   runtime.counters.counterFunction(
     "timeserver_log_lines_dropped_total",
@@ -57,13 +61,14 @@ export async function runServerProcess(
       process.exit(0);
     }
     stopping = true;
+    notifier.stopping();
     logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
     started
       .then(() => runtime.close())
       .then(() => metrics?.close())
       .then(() => {
         logger.lifecycle("info", "Server stopped", { event: "stopped" });
-        return logger.close().then(() => process.exit(0));
+        return Promise.all([logger.close(), notifier.sent()]).then(() => process.exit(0));
       })
       // A failed start is reported by whoever awaits `started`.
       .catch(() => {});
@@ -72,6 +77,7 @@ export async function runServerProcess(
   process.on("SIGINT", stop);
   try {
     await started;
+    if (!stopping) notifier.ready();
   } catch (error) {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);

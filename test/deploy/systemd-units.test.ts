@@ -144,6 +144,17 @@ describe("deploy/systemd units", () => {
     assert.ok(values(service, "Service", "Environment").includes("TIMESERVER_LOG_LEVEL=warn"));
   });
 
+  it("wait for READY=1, hear the watchdog, reload with SIGHUP and read /etc/default/timeserver", () => {
+    const setting = (key: string) => value(service, "Service", key);
+    // notify-reload needs systemd 253; Type=notify with ExecReload= works on older ones too.
+    assert.ok(["notify", "notify-reload"].includes(setting("Type")!), setting("Type"));
+    if (setting("Type") === "notify") assert.match(setting("ExecReload")!, /kill -HUP \$MAINPID$/);
+    // The states come from systemd-notify, a child process.
+    assert.equal(setting("NotifyAccess"), "all");
+    assert.ok(seconds(setting("WatchdogSec")!) >= 2);
+    assert.ok(values(service, "Service", "EnvironmentFile").includes("-/etc/default/timeserver"));
+  });
+
   it("give the SIGTERM drain time to finish before SIGKILL", () => {
     const stop = seconds(value(service, "Service", "TimeoutStopSec")!);
     assert.ok(

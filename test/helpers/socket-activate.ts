@@ -50,10 +50,19 @@ export function activationCommand(
   sockets: readonly ActivatedSocket[],
   ports: number[],
   serverArgs: string[] = [],
+  /** More NAME=value pairs for the server's environment (systemd-socket-activate -E). */
+  setenv: readonly string[] = [],
 ): string[] {
   const streams = sockets.filter((socket) => socket.kind === "stream");
   const datagrams = sockets.filter((socket) => socket.kind === "datagram");
-  const server = ["-E", "TIMESERVER_LOG_LEVEL=info", process.execPath, SERVER_BIN, ...serverArgs];
+  const server = [
+    "-E",
+    "TIMESERVER_LOG_LEVEL=info",
+    ...setenv.flatMap((pair) => ["-E", pair]),
+    process.execPath,
+    SERVER_BIN,
+    ...serverArgs,
+  ];
   const ordered = [...streams, ...datagrams];
   if (datagrams.length === 0) {
     return [SOCKET_ACTIVATE, ...addresses(sockets, ports, "stream"), ...names(streams), ...server];
@@ -78,6 +87,7 @@ export async function socketActivate(
   t: { after(fn: () => unknown): void },
   sockets: readonly ActivatedSocket[],
   serverArgs: string[] = [],
+  setenv: readonly string[] = [],
 ): Promise<Activated> {
   for (let attempt = 0; ; attempt++) {
     const fresh = await pickDualPorts(sockets.length);
@@ -86,7 +96,7 @@ export async function socketActivate(
         ? (fresh[index] as number)
         : (fresh[socket.samePortAs] as number),
     );
-    const command = activationCommand(sockets, ports, serverArgs);
+    const command = activationCommand(sockets, ports, serverArgs, setenv);
     const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
     });

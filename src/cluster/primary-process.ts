@@ -46,7 +46,10 @@ export async function runClusterPrimary(
           port: config.metricsPort ?? 0,
           fd: metricsSocket?.fd,
           logger,
-          snapshot: () => supervisor.freshTotals(),
+          snapshot: async () => [
+            ...(await supervisor.freshTotals()),
+            ...supervisor.clusterSeries(),
+          ],
           ready: () => supervisor.ready,
         });
   const onSignal = (signal: NodeJS.Signals) => {

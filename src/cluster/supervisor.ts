@@ -181,6 +181,24 @@ export class ClusterSupervisor {
     return this.counters.totals();
   }
 
+  /** The primary's own series, beside the workers' totals: live workers, and restarts so far. */
+  clusterSeries(): MetricsSnapshot {
+    return [
+      {
+        name: "timeserver_workers",
+        help: "Worker processes alive now (--workers N when all are up).",
+        type: "gauge",
+        samples: [{ labels: {}, value: this.liveWorkers() }],
+      },
+      {
+        name: "timeserver_worker_restarts_total",
+        help: "Workers started again after one died.",
+        type: "counter",
+        samples: [{ labels: {}, value: this.restarts }],
+      },
+    ];
+  }
+
   private fork(slot: Slot): void {
     const restarted = slot.pid !== 0;
     slot.port = this.portForNewWorker();

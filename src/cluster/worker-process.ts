@@ -9,6 +9,7 @@ import { installProcessSignals } from "../cli/process-signals.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
+import { processCounters } from "../metrics/server-metrics.js";
 import { ServerRuntime } from "../server/server-runtime.js";
 import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
 
@@ -71,6 +72,10 @@ class ClusterWorker {
     try {
       const server = new ServerRuntime(config, logger, { inherited });
       this.server = server;
+      processCounters(server.counters, {
+        droppedLogLines: () => logger.droppedLines,
+        clockSteps: () => server.clock.stepsDetected?.() ?? 0,
+      });
       installProcessSignals(logger, { onHangup: () => server.reload() });
       await server.listen();
       const address = (server.line ?? server.listeners[0])?.address() ?? {

@@ -9,6 +9,7 @@
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
+import { processCounters } from "../metrics/server-metrics.js";
 import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
 import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ServerRuntime } from "./server-runtime.js";
@@ -29,12 +30,10 @@ export async function runServerProcess(
   const inherited = options.inherited ?? [];
   const notifier = options.notifier ?? NO_NOTIFIER;
   const runtime = new ServerRuntime(config, logger, { inherited });
-  runtime.counters.counterFunction(
-    "timeserver_log_lines_dropped_total",
-    "Log lines dropped because the reader of the log fell behind or went away.",
-    {},
-    () => logger.droppedLines,
-  );
+  processCounters(runtime.counters, {
+    droppedLogLines: () => logger.droppedLines,
+    clockSteps: () => runtime.clock.stepsDetected?.() ?? 0,
+  });
   options.onRuntime?.(runtime);
   const metricsSocket = inherited.find((socket) => socket.name === "metrics");
   const metrics =

@@ -69,7 +69,10 @@ export class GreetingService implements TcpService, UdpService {
       connection.destroy();
       return;
     }
-    const reply = this.reply(connection.peer);
+    const reply = this.reply(
+      connection.peer,
+      connection.healthCheck ? this.logger.demoted() : this.logger,
+    );
     this.servedTcp.value++;
     this.sentTcp.value += reply.length;
     connection.write(reply);
@@ -82,17 +85,17 @@ export class GreetingService implements TcpService, UdpService {
     return this.reply(peer);
   }
 
-  private reply(peer: Peer): Buffer {
+  private reply(peer: Peer, log: Logger = this.logger): Buffer {
     const now = this.clock.now();
     const reply = this.protocol.replyAt(now);
-    if (this.logger.infoOn) {
-      this.logger.info(`Received: ${this.protocol.request} request from ${peer.address}`, {
+    if (log.infoOn) {
+      log.info(`Received: ${this.protocol.request} request from ${peer.address}`, {
         event: "received",
         protocol: this.name,
         remoteAddress: peer.address,
         remotePort: peer.port,
       });
-      this.logger.info(`Sent: ${this.protocol.describe(reply, now)} to ${peer.address}`, {
+      log.info(`Sent: ${this.protocol.describe(reply, now)} to ${peer.address}`, {
         event: "sent",
         protocol: this.name,
         remoteAddress: peer.address,

@@ -333,8 +333,9 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       return;
     }
     this.admission.connectionEnded(connection.peer);
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection closed from ${connection.name}`, {
+    const log = connection.healthCheck ? this.logger.demoted() : this.logger;
+    if (log.infoOn) {
+      log.info(`Connection closed from ${connection.name}`, {
         event: "disconnect",
         reason: connection.closeReason ?? "peer-closed",
         remoteAddress: connection.peer.address,
@@ -448,6 +449,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
     connection.peer = client;
     connection.admitted = true;
+    connection.healthCheck = result.header.command === "local";
     this.metrics.accepted.value++;
     this.opened(connection, result.rest);
   }
@@ -461,8 +463,9 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   private opened(connection: Connection, rest: Buffer | undefined): void {
     const peer = connection.peer;
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection from ${connection.name}${this.label()}`, {
+    const log = connection.healthCheck ? this.logger.demoted() : this.logger;
+    if (log.infoOn) {
+      log.info(`Connection from ${connection.name}${this.label()}`, {
         event: "connection",
         protocol: this.name,
         remoteAddress: peer.address,

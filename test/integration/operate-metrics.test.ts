@@ -19,6 +19,7 @@ import {
   metricsPortOf,
   parseSamples,
   promtoolCheckMetrics,
+  sampleValue,
   scrape,
 } from "../helpers/metrics-scrape.js";
 import { type ServerProcess, startServerFor } from "../helpers/server-process.js";
@@ -105,6 +106,7 @@ describe("metrics count exactly what was sent", () => {
       'timeserver_accept_errors_total{protocol="line"}': 0,
       [BUILD_INFO]: 1,
       "timeserver_clock_steps_total{}": 0,
+      "timeserver_ready{}": 1,
       'timeserver_accept_errors_total{protocol="rfc868"}': 0,
       'timeserver_connections_accepted_total{protocol="daytime"}': 0,
       'timeserver_connections_accepted_total{protocol="line"}': 1,
@@ -212,6 +214,7 @@ describe("metrics count exactly what was sent", () => {
     // The primary's own: build, workers alive, restarts; the workers' per-process counters summed.
     assert.equal(samples[BUILD_INFO], 1);
     assert.equal(samples["timeserver_workers{}"], 2);
+    assert.equal(samples["timeserver_ready{}"], 1);
     assert.equal(samples["timeserver_worker_restarts_total{}"], 0);
     assert.equal(samples["timeserver_log_lines_dropped_total{}"], 0);
     assert.equal(samples["timeserver_clock_steps_total{}"], 0);
@@ -268,6 +271,8 @@ describe("health endpoints", () => {
         break;
       }
     }
+    // The held client keeps the drain (and so /metrics) going: the gauge says the same.
+    assert.equal(sampleValue(await scrape(port), "timeserver_ready"), 0);
     // The held client got its FIN, and the server went on to exit cleanly.
     await client.waitForEnd();
     assert.deepEqual(await server.exited, { code: 0, signal: null });

@@ -6,6 +6,7 @@
 
 import { availableParallelism } from "node:os";
 import { isKnownTimeZone } from "../clock/time-of-day.js";
+import { TimeServerError } from "../errors.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
@@ -24,6 +25,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import { checkPortClashes } from "./port-clashes.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
@@ -361,14 +363,21 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
 
 /** Options that only make sense together. */
 function checkCombinations(config: ServerConfig): void {
-  const tls = [config.tlsPort, config.tlsCert, config.tlsKey];
-  if (tls.some((value) => value !== undefined) && tls.some((value) => value === undefined)) {
-    throw configError(
-      "--tls-port",
-      String(config.tlsPort ?? ""),
-      "--tls-port, --tls-cert and --tls-key go together",
+  const tls = [
+    ["--tls-port", config.tlsPort],
+    ["--tls-cert", config.tlsCert],
+    ["--tls-key", config.tlsKey],
+  ] as const;
+  const given = tls.filter(([, value]) => value !== undefined).map(([flag]) => flag);
+  const missing = tls.filter(([, value]) => value === undefined).map(([flag]) => flag);
+  if (given.length > 0 && missing.length > 0) {
+    // Name what is missing: "--tls-cert needs --tls-port and --tls-key".
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      `${given.join(" and ")} ${given.length === 1 ? "needs" : "need"} ${missing.join(" and ")}`,
     );
   }
+  checkPortClashes(config);
   if (config.rateBurst !== 0 && config.rateLimit === 0) {
     throw configError("--rate-burst", String(config.rateBurst), "needs --rate-limit");
   }

@@ -6,9 +6,14 @@
  */
 
 import { formatHostPort } from "../errors.js";
+import { addressKey } from "../policy/ip-address.js";
 
 export interface Peer {
-  /** As Node reports it: 127.0.0.1, ::1, ::ffff:10.0.0.1. */
+  /**
+   * As Node reports it (127.0.0.1, ::1), except that an IPv4-mapped address
+   * (::ffff:10.0.0.1, an IPv4 client of a dual-stack socket) is its IPv4
+   * address (10.0.0.1): logs and policy see one client one way.
+   */
   readonly address: string;
   readonly port: number;
 }
@@ -18,8 +23,16 @@ export interface RemoteEnd {
   readonly remotePort?: number | undefined;
 }
 
+/** An IPv4-mapped IPv6 address as the IPv4 address it is; any other address unchanged. */
+export function unmappedAddress(address: string): string {
+  return addressKey(address);
+}
+
 export function peerOf(remote: RemoteEnd): Peer {
-  return { address: remote.remoteAddress ?? "unknown", port: remote.remotePort ?? 0 };
+  return {
+    address: unmappedAddress(remote.remoteAddress ?? "unknown"),
+    port: remote.remotePort ?? 0,
+  };
 }
 
 /**
@@ -51,7 +64,7 @@ export class SocketPeer implements Peer {
   read(): void {
     if (this.known) return;
     this.known = true;
-    this.knownAddress = this.socket.remoteAddress ?? "unknown";
+    this.knownAddress = unmappedAddress(this.socket.remoteAddress ?? "unknown");
     this.knownPort = this.socket.remotePort ?? 0;
   }
 }

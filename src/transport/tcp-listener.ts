@@ -25,7 +25,7 @@ import {
 import { ConnectionList } from "./connection-list.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import { type Peer, SocketPeer } from "./peer.js";
+import { type Peer, SocketPeer, unmappedAddress } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
@@ -439,7 +439,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     // LOCAL (a proxy's own health check) and UNKNOWN are served as the proxy itself.
     const client: Peer =
       result.header.command === "proxy" && addresses !== null
-        ? { address: addresses.sourceAddress, port: addresses.sourcePort }
+        ? { address: unmappedAddress(addresses.sourceAddress), port: addresses.sourcePort }
         : connection.peer;
     const refusal = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
     if (refusal !== undefined) {

@@ -16,7 +16,7 @@ import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY } from "./admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import type { Peer } from "./peer.js";
+import { type Peer, unmappedAddress } from "./peer.js";
 import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 /** Why a datagram got no reply, as a service or admission says it. */
@@ -158,8 +158,11 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
 
   private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
     this.bytesIn.value += datagram.length;
-    // Node's RemoteInfo already has the address and port a Peer needs.
-    const peer: Peer = remote;
+    // Node's RemoteInfo already has the address and port a Peer needs, unless
+    // the address is IPv4-mapped (a dual-stack socket's IPv4 client); the
+    // reply still goes to the address as received.
+    const address = unmappedAddress(remote.address);
+    const peer: Peer = address === remote.address ? remote : { address, port: remote.port };
     const refusal = this.admission.admitDatagram(peer);
     const outcome =
       refusal === undefined

@@ -16,6 +16,7 @@ import { createInterface } from "node:readline";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { serviceForFdName } from "../../src/transport/inherited-sockets.js";
+import { fakeNotifySocket, noNotifySocket } from "../helpers/notify-socket.js";
 import { readUnitFile, type UnitFile, value, values } from "./unit-file.js";
 
 const UNITS_DIR = fileURLToPath(new URL("../../../deploy/systemd/", import.meta.url));
@@ -163,9 +164,12 @@ describe("deploy/systemd units", () => {
     );
   });
 
-  it("allow every system call the server makes while serving and draining", {
+  it("allow every system call the server makes while serving, notifying systemd and draining", {
     skip: noStrace,
-  }, async () => {
+  }, async (t) => {
+    // As Type=notify runs it: READY=1, watchdog pings and STOPPING=1 go through
+    // systemd-notify, a child the filter applies to as well (strace -f follows it).
+    const notify = noNotifySocket === false ? await fakeNotifySocket(t) : undefined;
     const allowed = allowedSyscalls(values(service, "Service", "SystemCallFilter"));
     const dir = mkdtempSync(join(tmpdir(), "timeserver-strace-"));
     scratch.push(dir);
@@ -183,7 +187,13 @@ describe("deploy/systemd units", () => {
         "--host",
         "127.0.0.1",
       ].concat(["--port", "0", "--log-format", "json"]),
-      { stdio: ["ignore", "pipe", "inherit"] },
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env:
+          notify === undefined
+            ? process.env
+            : { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "20000" },
+      },
     );
     const exited = once(child, "exit");
     const listening = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
@@ -207,9 +217,11 @@ describe("deploy/systemd units", () => {
       socket.on("error", reject);
     });
     assert.match(reply, /^JAM \d\d:\d\d:\d\d\r\n$/);
+    if (notify !== undefined) await notify.waitFor(/^WATCHDOG=1$/);
     process.kill(listening.pid, "SIGTERM");
     const [code] = await exited;
     assert.equal(code, 0);
+    if (notify !== undefined) await notify.waitFor(/^STOPPING=1$/);
     const used = readFileSync(summary, "utf8")
       .split("\n")
       .map((line) => line.trim().split(/\s+/).at(-1) ?? "")

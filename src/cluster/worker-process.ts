@@ -9,6 +9,7 @@ import { installProcessSignals } from "../cli/process-signals.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
+import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { processCounters } from "../metrics/server-metrics.js";
 import { ServerRuntime } from "../server/server-runtime.js";
 import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
@@ -76,6 +77,7 @@ class ClusterWorker {
         droppedLogLines: () => logger.droppedLines,
         clockSteps: () => server.clock.stepsDetected?.() ?? 0,
       });
+      eventLoopDelayGauges(server.counters, server.clock, { worker: String(workerId) });
       installProcessSignals(logger, { onHangup: () => server.reload() });
       await server.listen();
       const address = (server.line ?? server.listeners[0])?.address() ?? {

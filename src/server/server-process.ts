@@ -8,6 +8,7 @@
 
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
+import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
 import { processCounters } from "../metrics/server-metrics.js";
 import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
@@ -34,6 +35,7 @@ export async function runServerProcess(
     droppedLogLines: () => logger.droppedLines,
     clockSteps: () => runtime.clock.stepsDetected?.() ?? 0,
   });
+  eventLoopDelayGauges(runtime.counters, runtime.clock);
   options.onRuntime?.(runtime);
   const metricsSocket = inherited.find((socket) => socket.name === "metrics");
   const metrics =

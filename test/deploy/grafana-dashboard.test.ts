@@ -67,7 +67,7 @@ describe("deploy/grafana/timeserver.json", () => {
       /timeserver_connections_active/,
       /by \(protocol, reason\) \(rate\(timeserver_datagrams_dropped_total/,
       /timeserver_log_lines_dropped_total/,
-      /nodejs_eventloop_lag_p99_seconds/,
+      /timeserver_event_loop_delay_p99_seconds/,
       /timeserver_workers/,
     ]) {
       assert.match(all, wanted);

@@ -99,9 +99,16 @@ describe("metrics count exactly what was sent", () => {
     assert.equal(ntp.replies.length, 4);
 
     const text = await scrape(metricsPort);
+    // Event-loop delays are measured, not counted: present, but no exact figure to expect.
+    const samples = timeserverSamples(text);
+    for (const quantile of ["p50", "p99", "max"]) {
+      const key = `timeserver_event_loop_delay_${quantile}_seconds{}`;
+      assert.ok((samples[key] ?? -1) >= 0, key);
+      delete samples[key];
+    }
     const requests = (protocol: string, transport: string, result: string) =>
       `timeserver_requests_total{protocol="${protocol}",result="${result}",transport="${transport}"}`;
-    assert.deepEqual(timeserverSamples(text), {
+    assert.deepEqual(samples, {
       'timeserver_accept_errors_total{protocol="daytime"}': 0,
       'timeserver_accept_errors_total{protocol="line"}': 0,
       [BUILD_INFO]: 1,
@@ -218,6 +225,11 @@ describe("metrics count exactly what was sent", () => {
     assert.equal(samples["timeserver_worker_restarts_total{}"], 0);
     assert.equal(samples["timeserver_log_lines_dropped_total{}"], 0);
     assert.equal(samples["timeserver_clock_steps_total{}"], 0);
+    // Each worker's event-loop delay, kept apart by its worker label.
+    for (const worker of ["1", "2"]) {
+      const key = `timeserver_event_loop_delay_p99_seconds{worker="${worker}"}`;
+      assert.ok((samples[key] ?? -1) >= 0, key);
+    }
     assert.equal(
       samples['timeserver_received_bytes_total{protocol="line",transport="tcp"}'],
       connections * 18,
@@ -227,7 +239,9 @@ describe("metrics count exactly what was sent", () => {
       connections * 28,
     );
     // A second scrape with no traffic in between says the same (fresh reports, not doubled).
-    assert.deepEqual(timeserverSamples(await scrape(metricsPort)), samples);
+    const measured = (all: Record<string, number>) =>
+      Object.fromEntries(Object.entries(all).filter(([key]) => !key.includes("event_loop")));
+    assert.deepEqual(measured(timeserverSamples(await scrape(metricsPort))), measured(samples));
   });
 });
 

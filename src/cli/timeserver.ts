@@ -37,7 +37,6 @@ if (cluster.isWorker) {
   runCli("timeserver", async () => runClusterWorker());
 } else {
   runProgram("timeserver", parseServerCommand, async (config) => {
-    // Sockets systemd handed over (socket activation); the variables are unset at once.
     // Sockets systemd handed over (socket activation); the variables are unset at
     // once. Workers listen on the same fds: node:cluster shares this process's sockets.
     const inherited = inheritedSockets(process.env, process.pid);

@@ -10,15 +10,16 @@ import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runClusterPrimary } from "../cluster/primary-process.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
+import { inheritedSockets } from "../config/inherited-sockets.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { workerCountWarning } from "../config/worker-count.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
+import { randomNtsSecret } from "../server/nts-secret.js";
+import { installProcessSignals } from "../server/process-signals.js";
 import { runServerProcess } from "../server/server-process.js";
 import { notifyEnvironment } from "../systemd/notify-environment.js";
 import { NO_NOTIFIER, SystemdNotifier } from "../systemd/service-notifier.js";
-import { inheritedSockets } from "../transport/inherited-sockets.js";
-import { installProcessSignals } from "./process-signals.js";
 import { runCli, runProgram } from "./run-cli.js";
 
 // First of all: until these listeners exist, SIGUSR1 opens Node's inspector
@@ -57,8 +58,11 @@ if (cluster.isWorker) {
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
+      // Without a secret file every worker must still open the others' NTS cookies.
+      const shared =
+        config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
       await runClusterPrimary(
-        config,
+        shared,
         logger,
         (reload) => installProcessSignals(logger, { onHangup: reloadWith(reload) }),
         { inherited, notifier },

@@ -5,9 +5,9 @@
  * below before they are trusted.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { isMetricsSnapshot, type MetricsSnapshot } from "../metrics/counters.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
 
 /** Primary → worker, once, in answer to its hello: who you are and what to serve. */
 export interface StartMessage {

@@ -4,11 +4,11 @@
  * single-process server.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
 import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ClusterSupervisor } from "./supervisor.js";
 
 export interface PrimaryOptions {

@@ -8,13 +8,13 @@
 
 import cluster, { type Worker } from "node:cluster";
 import { performance } from "node:perf_hooks";
+import { DEFAULTS } from "../config/defaults.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
-import { DEFAULTS } from "../server/time-server.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
-import { CounterTotals } from "./counter-totals.js";
+import { CounterExchange } from "./counter-exchange.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";
 import { applySchedulingPolicy } from "./scheduling.js";
@@ -33,8 +33,6 @@ export interface SupervisorOptions {
   onRunning?: () => void;
 }
 
-/** How long a scrape waits for the workers' counters before using their latest reports. */
-const REPORT_TIMEOUT_MS = 1000;
 const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
 
 /** One worker position, 1..N; a replacement worker takes over the slot of the one that died. */
@@ -57,8 +55,8 @@ interface Slot {
 type State = "starting" | "running" | "stopping" | "stopped";
 
 export class ClusterSupervisor {
-  /** The whole cluster's counters, as of the workers' latest reports. */
-  readonly counters = new CounterTotals();
+  /** The whole cluster's counters, and the exchange that keeps them fresh. */
+  readonly counters = new CounterExchange();
   private readonly slots: Slot[] = [];
   private readonly stopTimeoutMs: number;
   private readonly inherited: InheritedSocket[];
@@ -69,8 +67,6 @@ export class ClusterSupervisor {
   /** The port new workers ask node:cluster for; see portForNewWorker. */
   private sharedPort: number;
   private restarts = 0;
-  private readonly reportWaiters = new Map<number, { id: number; done: () => void }>();
-  private reportId = 0;
   private stopTimer: NodeJS.Timeout | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
@@ -161,24 +157,13 @@ export class ClusterSupervisor {
    */
   async freshTotals(): Promise<MetricsSnapshot> {
     const asked = this.slots.filter((slot) => slot.ready && slot.worker !== undefined);
-    await Promise.all(
-      asked.map(
-        (slot) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, REPORT_TIMEOUT_MS);
-            const id = ++this.reportId;
-            this.reportWaiters.set(slot.id, {
-              id,
-              done: () => {
-                clearTimeout(timer);
-                resolve();
-              },
-            });
-            this.send(slot, { type: "report", id });
-          }),
-      ),
+    return this.counters.fresh(
+      asked.map((slot) => slot.id),
+      (workerId, id) => {
+        const slot = asked.find((each) => each.id === workerId) as Slot;
+        this.send(slot, { type: "report", id });
+      },
     );
-    return this.counters.totals();
   }
 
   /** The primary's own series, beside the workers' totals: live workers, and restarts so far. */
@@ -246,15 +231,9 @@ export class ClusterSupervisor {
       case "start-failed":
         this.onStartFailed(slot, message.message);
         break;
-      case "stats": {
-        this.counters.report(slot.id, message.metrics);
-        const waiting = this.reportWaiters.get(slot.id);
-        if (waiting !== undefined && waiting.id === message.id) {
-          this.reportWaiters.delete(slot.id);
-          waiting.done();
-        }
+      case "stats":
+        this.counters.received(slot.id, message.id, message.metrics);
         break;
-      }
     }
   }
 
@@ -387,7 +366,7 @@ export class ClusterSupervisor {
       settle.reject(this.failure);
       return;
     }
-    const totals = this.counters.totals();
+    const totals = this.counters.totals.totals();
     const accepted = totalOf(totals, "timeserver_connections_accepted_total");
     const timeRequests = totalOf(totals, "timeserver_requests_total", { result: "time" });
     const restarts = this.restarts > 0 ? ` (${count(this.restarts, "restart")})` : "";

@@ -7,7 +7,19 @@
  */
 
 import { TimeServerError } from "../errors.js";
-import type { ServerConfig } from "./server-config.js";
+
+/** The fields of ServerConfig that say where to listen (a structural type: server-config imports this file). */
+interface ServerConfig {
+  host: string;
+  port: number;
+  tlsPort: number | undefined;
+  ntsKePort: number | undefined;
+  daytimePort: number | undefined;
+  rfc868Port: number | undefined;
+  ntpPort: number | undefined;
+  metricsPort: number | undefined;
+  metricsHost: string;
+}
 
 type Transport = "TCP" | "UDP";
 
@@ -21,6 +33,7 @@ interface PortFlag {
 const PORT_FLAGS: readonly PortFlag[] = [
   { flag: "--port", transports: ["TCP"], port: (c) => c.port, host: (c) => c.host },
   { flag: "--tls-port", transports: ["TCP"], port: (c) => c.tlsPort, host: (c) => c.host },
+  { flag: "--nts-ke-port", transports: ["TCP"], port: (c) => c.ntsKePort, host: (c) => c.host },
   {
     flag: "--daytime-port",
     transports: ["TCP", "UDP"],

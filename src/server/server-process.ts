@@ -6,13 +6,13 @@
  * connections drain.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
 import { processCounters } from "../metrics/server-metrics.js";
 import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ServerRuntime } from "./server-runtime.js";
 
 export interface ServerProcessOptions {

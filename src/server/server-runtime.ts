@@ -1,12 +1,18 @@
 /**
- * Everything one server process serves, built from its config by the service
- * table: the listeners, the services behind them, and what they share (one
- * clock, one counters registry, one turn budget, one admission policy).
- * Used alike by a single-process server and by each --workers worker.
+ * The one way a server is built: everything one server process serves, made
+ * from its config by the service table: the listeners, the services behind
+ * them, and what they share (one clock, one counters registry, one turn
+ * budget, one admission policy). Used alike by a single-process server
+ * (server-process.ts), by each --workers worker (cluster/worker-process.ts)
+ * and by the library's TimeServer (time-server.ts).
  */
 
+import { randomFillSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
+import { DEFAULTS } from "../config/defaults.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -14,18 +20,21 @@ import { CounterRegistry } from "../metrics/counters.js";
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
+import { CookieJar } from "../protocols/nts/cookies.js";
+import { NTS_KE_ALPN } from "../protocols/nts/ke-records.js";
 import { createDaytimeService } from "../services/daytime-service.js";
 import type { GreetingService } from "../services/greeting-service.js";
 import { LineService } from "../services/line-service.js";
+import { NtsKeService } from "../services/nts-ke-service.js";
+import { NtsNtpService } from "../services/nts-ntp-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
+import { TurnBudget } from "../services/turn-budget.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { TurnBudget } from "../transport/turn-budget.js";
 import { UdpListener } from "../transport/udp-listener.js";
+import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
-import { DEFAULTS } from "./time-server.js";
 
 export interface Listener {
   readonly name?: string;
@@ -38,23 +47,40 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Sockets systemd handed over: each replaces the listener of its name and transport. */
   inherited?: readonly InheritedSocket[];
+  /** Where to count; default a registry of the runtime's own. */
+  counters?: CounterRegistry;
+  /** The policy to ask; default one made from the config's access and limit options. */
+  admission?: AdmissionPolicy;
+  /** Shared by every listener of a process, so their turns are bounded together. */
+  budget?: TurnBudget;
+  /** Milliseconds a closing connection may linger, and shutdown may wait; default DEFAULTS.closeGrace. */
+  closeGraceMs?: number;
 }
 
 const POLICY_SWEEP_MS = 1000;
+/** An NTS-KE connection must finish its handshake and request within this (chrony allows 2 s). */
+export const NTS_KE_TIMEOUT_MS = 5000;
+/** NTS-KE connections at once: each handshake costs a signature, so a flood must not take the loop. */
+export const NTS_KE_MAX_CONNECTIONS = 64;
 
 export class ServerRuntime {
-  readonly counters = new CounterRegistry();
+  readonly counters: CounterRegistry;
   readonly listeners: Listener[] = [];
   readonly clock: Clock;
   readonly admission: AdmissionPolicy;
   /** The line protocol's plain TCP listener, unless it is off (inherited TLS only). */
   readonly line: TcpListener | undefined;
   private readonly budget: TurnBudget;
+  private readonly closeGraceMs: number;
   private readonly tls: TlsContext | undefined;
+  private readonly ntsTls: TlsContext | undefined;
+  /** The NTS cookie jar, replaced when SIGHUP re-reads the secret file. */
+  private ntsJar: CookieJar | undefined;
+  private ntpListener: UdpListener | undefined;
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
-  private state: "new" | "serving" | "draining" | "stopped" = "new";
+  private state: "new" | "starting" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
     readonly config: ServerConfig,
@@ -62,15 +88,20 @@ export class ServerRuntime {
     options: RuntimeOptions = {},
   ) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.budget = new TurnBudget(this.clock);
-    this.admission = new AdmissionPolicy({
-      access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
-      maxConnectionsPerIp: config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
-      rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
-      rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
-      clock: this.clock,
-      counters: this.counters,
-    });
+    this.counters = options.counters ?? new CounterRegistry();
+    this.budget = options.budget ?? new TurnBudget(this.clock);
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULTS.closeGrace;
+    this.admission =
+      options.admission ??
+      new AdmissionPolicy({
+        access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
+        maxConnectionsPerIp:
+          config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
+        rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
+        rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
+        clock: this.clock,
+        counters: this.counters,
+      });
     const inherited = options.inherited ?? [];
     const tlsWanted =
       config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
@@ -82,6 +113,27 @@ export class ServerRuntime {
         );
       }
       this.tls = new TlsContext(config.tlsCert, config.tlsKey);
+    }
+    const ntsKeWanted =
+      config.ntsKePort !== undefined || inherited.some((socket) => socket.name === "nts-ke");
+    if (ntsKeWanted) {
+      if (config.tlsCert === undefined || config.tlsKey === undefined) {
+        throw new TimeServerError(
+          "TS_ERR_CONFIG",
+          "--tls-cert and --tls-key are needed for the NTS-KE listener",
+        );
+      }
+      this.ntsTls = new TlsContext(config.tlsCert, config.tlsKey, {
+        minVersion: "TLSv1.3",
+        alpn: NTS_KE_ALPN,
+      });
+    }
+    if (ntsKeWanted || config.ntsSecretFile !== undefined) {
+      const secret =
+        config.ntsSecretFile !== undefined
+          ? readNtsSecret(config.ntsSecretFile)
+          : Buffer.from(config.ntsSecret ?? randomNtsSecret(), "hex");
+      this.ntsJar = new CookieJar({ secret, random: randomFillSync });
     }
     let line: TcpListener | undefined;
     for (const row of SERVICE_TABLE) {
@@ -109,6 +161,10 @@ export class ServerRuntime {
 
   /** Bind every listener; if one fails, close the others and throw its error. */
   async listen(): Promise<void> {
+    if (this.state !== "new") {
+      throw new TimeServerError("TS_ERR_STATE", "the server was already started");
+    }
+    this.state = "starting";
     const results = await Promise.allSettled(this.listeners.map((listener) => listener.listen()));
     const failed = results.find((result) => result.status === "rejected");
     if (failed !== undefined) {
@@ -116,6 +172,8 @@ export class ServerRuntime {
       this.state = "stopped";
       throw (failed as PromiseRejectedResult).reason;
     }
+    // Closed while it started: nothing left to sweep.
+    if (this.state !== "starting") return;
     this.sweepTimer = this.clock.every(POLICY_SWEEP_MS, () => this.admission.sweep());
     this.state = "serving";
   }
@@ -133,7 +191,9 @@ export class ServerRuntime {
    * and key). A bad file is a warning, and the old certificate stays in use.
    */
   reload(): void {
+    this.reloadNts();
     if (this.tls === undefined) {
+      if (this.ntsJar !== undefined) return;
       this.logger.lifecycle("info", "Nothing to reload (no TLS listener)", { event: "reload" });
       return;
     }
@@ -154,6 +214,51 @@ export class ServerRuntime {
       );
     }
   }
+
+  /** SIGHUP for NTS: the NTS-KE certificate and the secret file, each kept as it was if bad. */
+  private reloadNts(): void {
+    const file = this.config.ntsSecretFile;
+    if (file !== undefined) {
+      try {
+        this.ntsJar = new CookieJar({ secret: readNtsSecret(file), random: randomFillSync });
+        this.logger.lifecycle("info", `Reloaded the NTS secret ${file}`, { event: "reload" });
+      } catch (error) {
+        this.logger.lifecycle(
+          "warn",
+          `Kept the old NTS secret: ${error instanceof Error ? error.message : String(error)}`,
+          { event: "reload-failed" },
+        );
+      }
+    }
+    if (this.ntsTls === undefined) return;
+    try {
+      this.ntsTls.reload();
+      this.logger.lifecycle("info", `Reloaded the NTS-KE certificate ${this.ntsTls.certFile}`, {
+        event: "reload",
+      });
+    } catch (error) {
+      this.logger.lifecycle(
+        "warn",
+        `Kept the old NTS-KE certificate: ${error instanceof Error ? error.message : String(error)}`,
+        { event: "reload-failed" },
+      );
+    }
+  }
+
+  private readonly jar = (): CookieJar => this.ntsJar as CookieJar;
+
+  /** Server and Port Negotiation (RFC 8915 §4.1.7–8): sent only when not what a client assumes. */
+  private readonly ntpNegotiation = (): { server?: string; port?: number } => {
+    const elsewhere = this.config.ntsNtpServer;
+    if (elsewhere !== undefined)
+      return {
+        server: elsewhere.host,
+        ...(elsewhere.port === undefined || elsewhere.port === 123 ? {} : { port: elsewhere.port }),
+      };
+    // The bound port: --ntp-port 0 or an inherited socket are known only now.
+    const port = this.ntpListener?.address()?.port ?? this.config.ntpPort;
+    return port === undefined || port === 123 ? {} : { port };
+  };
 
   private line$(): LineService {
     if (this.lineService === undefined) {
@@ -199,13 +304,13 @@ export class ServerRuntime {
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,
-      admission: this.admission,
     };
     const tcp = {
       ...common,
+      admission: this.admission,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
-      closeGraceMs: DEFAULTS.closeGrace,
+      closeGraceMs: this.closeGraceMs,
     };
     switch (row.service) {
       case "line": {
@@ -232,15 +337,44 @@ export class ServerRuntime {
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
-        return new UdpListener({
+        this.ntpListener = new UdpListener({
           ...common,
           service: new SntpService({
             stratum: config.ntpStratum,
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            admission: this.admission,
+            ...(this.ntsJar === undefined
+              ? {}
+              : {
+                  nts: new NtsNtpService({
+                    cookies: this.jar,
+                    logger: this.logger,
+                    counters: this.counters,
+                  }),
+                }),
           }),
         });
+        return this.ntpListener;
+      case "nts-ke": {
+        const service = new NtsKeService({
+          cookies: this.jar,
+          clock: this.clock,
+          logger: this.logger,
+          counters: this.counters,
+          ntp: this.ntpNegotiation,
+        });
+        const tls = this.ntsTls as TlsContext;
+        return new TcpListener({
+          ...tcp,
+          name: "nts-ke",
+          service,
+          maxConnections: Math.min(config.maxConnections, NTS_KE_MAX_CONNECTIONS),
+          idleTimeoutMs: NTS_KE_TIMEOUT_MS,
+          wrap: (socket) => service.watch(tls.wrap(socket) as TLSSocket),
+        });
+      }
     }
   }
 }

@@ -1,22 +1,13 @@
 /**
- * Who is on the other end. The transport makes this once per connection or
- * datagram, and everything after it (admission, services, logs, counters)
+ * Who is on the other end (a `Peer`, as policy defines it). The transport
+ * makes this once per connection or datagram, and everything after it (admission, services, logs, counters)
  * reads the client's address from here and nowhere else, so a PROXY
  * protocol header can later put the real client here for all of them.
  */
 
 import { formatHostPort } from "../errors.js";
+import type { Peer } from "../policy/admission.js";
 import { addressKey } from "../policy/ip-address.js";
-
-export interface Peer {
-  /**
-   * As Node reports it (127.0.0.1, ::1), except that an IPv4-mapped address
-   * (::ffff:10.0.0.1, an IPv4 client of a dual-stack socket) is its IPv4
-   * address (10.0.0.1): logs and policy see one client one way.
-   */
-  readonly address: string;
-  readonly port: number;
-}
 
 export interface RemoteEnd {
   readonly remoteAddress?: string | undefined;

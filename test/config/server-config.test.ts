@@ -16,7 +16,7 @@ const SEED_OPTIONS = [
   "workers",
 ] as const satisfies readonly (keyof ServerConfig)[];
 
-/** The seed's options of the config: the later protocols and policies have tests of their own. */
+/** The line protocol's options of the config: the later protocols and policies have tests of their own. */
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): Partial<ServerConfig> {
   const command = parseServerCommand(argv, env);
   assert.equal(command.kind, "run");
@@ -36,7 +36,7 @@ function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 describe("server configuration", () => {
-  it("defaults to the seed's address and the issue's limits", () => {
+  it("defaults to the original exercise's address and the issue's limits", () => {
     assert.deepEqual(config([]), {
       host: "0.0.0.0",
       port: 45000,
@@ -131,11 +131,14 @@ describe("server configuration", () => {
   });
 
   it("names the TLS flags that are missing, whichever are given", () => {
-    assert.equal(failure(["--tls-cert", "c.pem"]), "--tls-cert needs --tls-port and --tls-key");
+    assert.equal(
+      failure(["--tls-cert", "c.pem"]),
+      "--tls-cert needs --tls-port (or --nts-ke-port) and --tls-key",
+    );
     assert.equal(failure(["--tls-port", "4443"]), "--tls-port needs --tls-cert and --tls-key");
     assert.equal(
       failure(["--tls-cert", "c.pem", "--tls-key", "k.pem"]),
-      "--tls-cert and --tls-key need --tls-port",
+      "--tls-cert and --tls-key need --tls-port (or --nts-ke-port)",
     );
   });
 
@@ -177,7 +180,7 @@ describe("server configuration", () => {
       "--max-line",
       "--workers",
     ]) {
-      assert.ok((help as { text: string }).text.includes(flag), flag);
+      assert.ok((help as { format: (columns: number) => string }).format(80).includes(flag), flag);
     }
     assert.equal(parseServerCommand(["-V"], {}).kind, "version");
   });

@@ -202,9 +202,7 @@ describe("an IPv4 client on a dual-stack (IPv6) socket", () => {
     const denied = await connectFrom(t, server.port, DENIED);
     const port = denied.socket.localPort;
     assert.equal(await bytesBeforeClose(denied), 0);
-    await server.waitForLine(
-      new RegExp(`Access denied: refused 127\\.0\\.0\\.9:${port}`),
-    );
+    await server.waitForLine(new RegExp(`Access denied: refused 127\\.0\\.0\\.9:${port}`));
 
     const allowed = await connectFrom(t, server.port, ALLOWED);
     assert.match((await allowed.request("TIME\r\n", 14)).toString("latin1"), TIME_REPLY);

@@ -11,7 +11,7 @@ const LAYERS = [
   ["cli"],
   ["cluster"],
   ["server"],
-  ["config"],
+  ["config", "systemd"],
   ["services", "client", "bench"],
   ["transport"],
   ["protocols"],

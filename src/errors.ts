@@ -33,6 +33,8 @@ const ERRNO_TEXT: Record<string, string> = {
   EAI_AGAIN: "host name lookup failed",
   ETIMEDOUT: "timed out",
   EPIPE: "broken pipe",
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory",
 };
 
 /** A short human phrase for a system error ("address already in use"), else its message. */

@@ -13,12 +13,13 @@ import { runClusterWorker } from "../cluster/worker-process.js";
 import { inheritedSockets } from "../config/inherited-sockets.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { workerCountWarning } from "../config/worker-count.js";
-import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
 import { randomNtsSecret } from "../server/nts-secret.js";
 import { installProcessSignals } from "../server/process-signals.js";
 import { runServerProcess } from "../server/server-process.js";
+import { notifyEnvironment } from "../systemd/notify-environment.js";
+import { NO_NOTIFIER, SystemdNotifier } from "../systemd/service-notifier.js";
 import { runCli, runProgram } from "./run-cli.js";
 
 // First of all: until these listeners exist, SIGUSR1 opens Node's inspector
@@ -37,19 +38,23 @@ if (cluster.isWorker) {
   runCli("timeserver", async () => runClusterWorker());
 } else {
   runProgram("timeserver", parseServerCommand, async (config) => {
-    // Sockets systemd handed over (socket activation); the variables are unset at once.
+    // Sockets systemd handed over (socket activation); the variables are unset at
+    // once. Workers listen on the same fds: node:cluster shares this process's sockets.
     const inherited = inheritedSockets(process.env, process.pid);
-    if (inherited.length > 0 && config.workers > 1) {
-      throw new TimeServerError(
-        "TS_ERR_CONFIG",
-        "socket activation (LISTEN_FDS) serves from one process: use --workers 1, or bind the ports without systemd's sockets",
-      );
-    }
+    // Type=notify: NOTIFY_SOCKET and the watchdog are this process's alone, unset for the workers.
+    const notify = notifyEnvironment(process.env, process.pid);
     const logger = createLogger({
       level: config.logLevel,
       format: config.logFormat,
       shared: config.udpThread,
     });
+    const notifier = notify === undefined ? NO_NOTIFIER : new SystemdNotifier(notify, logger);
+    // A reload, told to systemd (Type=notify-reload waits for READY=1 after RELOADING=1).
+    const reloadWith = (reload: () => void) => () => {
+      notifier.reloading();
+      reload();
+      notifier.ready();
+    };
     installProcessSignals(logger);
     // Without a secret file every worker (and the --udp-thread thread) must
     // still open the others' NTS cookies: one random secret, made here.
@@ -61,13 +66,18 @@ if (cluster.isWorker) {
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
-      await runClusterPrimary(shared, logger, (reload) =>
-        installProcessSignals(logger, { onHangup: reload }),
+      await runClusterPrimary(
+        shared,
+        logger,
+        (reload) => installProcessSignals(logger, { onHangup: reloadWith(reload) }),
+        { inherited, notifier },
       );
     } else {
       await runServerProcess(shared, logger, {
         inherited,
-        onRuntime: (runtime) => installProcessSignals(logger, { onHangup: () => runtime.reload() }),
+        notifier,
+        onRuntime: (runtime) =>
+          installProcessSignals(logger, { onHangup: reloadWith(() => runtime.reload()) }),
       });
     }
   });

@@ -7,6 +7,7 @@
  */
 
 import net from "node:net";
+import tls from "node:tls";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { CLOSED, NEED_DATA } from "../protocols/line/events.js";
 import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
@@ -28,6 +29,24 @@ export interface ConnectOptions {
   port: number;
   /** Milliseconds to wait for the connection and for each reply. */
   timeoutMs: number;
+  /** Speak TLS, verifying the server's certificate against `ca` (PEM), or the system's CAs without it. */
+  tls?: { ca?: string | Buffer };
+}
+
+/** Certificate problems a user fixes with --ca (a self-signed or private CA's certificate). */
+const UNTRUSTED_CERTIFICATE = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+]);
+
+function describeConnectError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = describeSystemError(error);
+  return code !== undefined && UNTRUSTED_CERTIFICATE.has(code)
+    ? `${text} (pass the server's certificate or its CA with --ca)`
+    : text;
 }
 
 type Waiter = (line: string | null) => void;
@@ -39,6 +58,9 @@ export class LineConnection {
   private closedByServer = false;
   private failure: Error | undefined;
   private readonly closeListeners: (() => void)[] = [];
+  /** Bytes received so far, lines or not: tells "said nothing" from "said something that is not a line". */
+  private received = 0;
+  private repliesSeen = 0;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -62,13 +84,24 @@ export class LineConnection {
   static connect(options: ConnectOptions): Promise<LineConnection> {
     const address = formatHostPort(options.host, options.port);
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.host, port: options.port, noDelay: true });
+      const socket =
+        options.tls === undefined
+          ? net.connect({ host: options.host, port: options.port, noDelay: true })
+          : tls
+              .connect({
+                host: options.host,
+                port: options.port,
+                ...(options.tls.ca === undefined ? {} : { ca: options.tls.ca }),
+                // SNI takes host names only; an address is checked against the certificate's IP entries.
+                ...(net.isIP(options.host) === 0 ? { servername: options.host } : {}),
+              })
+              .setNoDelay(true);
       const fail = (error: Error) => {
         socket.destroy();
         reject(
           new TimeServerError(
             "TS_ERR_CONNECT",
-            `cannot connect to ${address}: ${describeSystemError(error)}`,
+            `cannot connect to ${address}: ${describeConnectError(error)}`,
             {
               cause: error,
             },
@@ -79,7 +112,7 @@ export class LineConnection {
         fail(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })),
       );
       socket.once("error", fail);
-      socket.once("connect", () => {
+      socket.once(options.tls === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", fail);
         socket.setTimeout(0);
         resolve(new LineConnection(socket, options));
@@ -98,6 +131,11 @@ export class LineConnection {
   /** Called once when the server closes the connection (or it breaks). */
   onClose(listener: () => void): void {
     this.closeListeners.push(listener);
+  }
+
+  /** How many bytes the server has sent, and how many reply lines they made. */
+  get receivedSoFar(): { bytes: number; replies: number } {
+    return { bytes: this.received, replies: this.repliesSeen };
   }
 
   /** The error that broke the connection, if it did not end cleanly. */
@@ -154,6 +192,7 @@ export class LineConnection {
   }
 
   private receive(chunk: Buffer): void {
+    this.received += chunk.length;
     this.replies.receiveData(chunk);
     for (;;) {
       const reply = this.replies.nextEvent();
@@ -167,7 +206,10 @@ export class LineConnection {
         return;
       }
       const text = replyText(reply);
-      if (text !== undefined) this.settle(text);
+      if (text !== undefined) {
+        this.repliesSeen++;
+        this.settle(text);
+      }
     }
   }
 

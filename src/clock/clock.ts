@@ -27,6 +27,8 @@ export interface Clock {
   every(ms: number, fn: () => void): Timer;
   /** Calls `fn` once after `ms` unless cancelled; never keeps the process alive on its own. */
   after(ms: number, fn: () => void): Timer;
+  /** Wall-clock steps noticed so far (the precise clock recalibrated), for metrics; absent when not watched. */
+  stepsDetected?(): number;
 }
 
 /** How often the precise clock checks itself against the system clock for steps. */
@@ -54,6 +56,11 @@ class SystemClock implements Clock {
 
   precisionLog2(): number {
     return this.preciseClock().precisionLog2();
+  }
+
+  /** Only nowNs() (SNTP) makes and checks the precise clock: no SNTP, no steps seen. */
+  stepsDetected(): number {
+    return this.precise?.stepsDetected ?? 0;
   }
 
   /** Made on first use: calibrating it spins for a few milliseconds. */

@@ -5,6 +5,7 @@
  * below before they are trusted.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { isMetricsSnapshot, type MetricsSnapshot } from "../metrics/counters.js";
 
@@ -14,6 +15,11 @@ export interface StartMessage {
   /** The worker's slot, 1..N; a restarted worker takes over the slot of the one that died. */
   workerId: number;
   config: ServerConfig;
+  /**
+   * Sockets systemd handed the primary. A worker listens on the same fd
+   * numbers, and node:cluster shares the primary's socket behind each with it.
+   */
+  inherited?: InheritedSocket[];
 }
 
 /** Primary → worker: stop accepting, answer what was received, close, then exit. */

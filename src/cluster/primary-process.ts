@@ -4,10 +4,19 @@
  * single-process server.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
+import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
 import { ClusterSupervisor } from "./supervisor.js";
+
+export interface PrimaryOptions {
+  /** Sockets systemd handed over: the workers serve them, this process serves `metrics`. */
+  inherited?: readonly InheritedSocket[];
+  /** Told READY=1 once every worker listens, STOPPING=1 at the first signal. */
+  notifier?: ServiceNotifier;
+}
 
 /**
  * Run the cluster until a signal has stopped it; rejects with the workers'
@@ -18,21 +27,35 @@ export async function runClusterPrimary(
   logger: Logger,
   /** Called with what SIGHUP should do: tell every worker to reload. */
   onReload?: (reload: () => void) => void,
+  options: PrimaryOptions = {},
 ): Promise<void> {
-  const supervisor = new ClusterSupervisor(config, logger);
+  const { inherited = [], notifier = NO_NOTIFIER } = options;
+  const supervisor = new ClusterSupervisor(config, logger, {
+    inherited,
+    // /metrics listens before the first worker is forked, so this is every listener.
+    onRunning: () => notifier.ready(`Serving with ${config.workers} workers`),
+  });
   onReload?.(() => supervisor.signalWorkers("SIGHUP"));
   // The primary serves /metrics summed across the workers; workers never bind it.
+  const metricsSocket = inherited.find((socket) => socket.name === "metrics");
   const metrics =
-    config.metricsPort === undefined
+    config.metricsPort === undefined && metricsSocket === undefined
       ? undefined
       : new MetricsEndpoint({
           host: config.metricsHost,
-          port: config.metricsPort,
+          port: config.metricsPort ?? 0,
+          fd: metricsSocket?.fd,
           logger,
-          snapshot: () => supervisor.freshTotals(),
+          snapshot: async () => [
+            ...(await supervisor.freshTotals()),
+            ...supervisor.clusterSeries(),
+          ],
           ready: () => supervisor.ready,
         });
-  const onSignal = (signal: NodeJS.Signals) => supervisor.stop(signal);
+  const onSignal = (signal: NodeJS.Signals) => {
+    notifier.stopping();
+    supervisor.stop(signal);
+  };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
   try {
@@ -42,6 +65,7 @@ export async function runClusterPrimary(
     process.off("SIGTERM", onSignal);
     process.off("SIGINT", onSignal);
     await metrics?.close();
+    await notifier.sent();
     await logger.close();
   }
 }

@@ -9,6 +9,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { performance } from "node:perf_hooks";
 import { DEFAULTS } from "../config/defaults.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -26,6 +27,10 @@ export interface SupervisorOptions {
    * one still alive well after that is stuck.
    */
   stopTimeoutMs?: number;
+  /** Sockets systemd handed this process, for every worker to serve (the metrics one stays here). */
+  inherited?: readonly InheritedSocket[];
+  /** Called once, when every worker first listens: the cluster is ready (READY=1 to systemd). */
+  onRunning?: () => void;
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
@@ -54,6 +59,8 @@ export class ClusterSupervisor {
   readonly counters = new CounterExchange();
   private readonly slots: Slot[] = [];
   private readonly stopTimeoutMs: number;
+  private readonly inherited: InheritedSocket[];
+  private readonly onRunning: (() => void) | undefined;
   private state: State = "starting";
   private failure: TimeServerError | undefined;
   private bound: { address: string; port: number } | undefined;
@@ -69,6 +76,8 @@ export class ClusterSupervisor {
     options: SupervisorOptions = {},
   ) {
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.inherited = (options.inherited ?? []).filter((socket) => socket.name !== "metrics");
+    this.onRunning = options.onRunning;
     this.sharedPort = config.port;
     for (let id = 1; id <= config.workers; id++) {
       this.slots.push({
@@ -157,6 +166,24 @@ export class ClusterSupervisor {
     );
   }
 
+  /** The primary's own series, beside the workers' totals: live workers, and restarts so far. */
+  clusterSeries(): MetricsSnapshot {
+    return [
+      {
+        name: "timeserver_workers",
+        help: "Worker processes alive now (--workers N when all are up).",
+        type: "gauge",
+        samples: [{ labels: {}, value: this.liveWorkers() }],
+      },
+      {
+        name: "timeserver_worker_restarts_total",
+        help: "Workers started again after one died.",
+        type: "counter",
+        samples: [{ labels: {}, value: this.restarts }],
+      },
+    ];
+  }
+
   private fork(slot: Slot): void {
     const restarted = slot.pid !== 0;
     slot.port = this.portForNewWorker();
@@ -220,6 +247,7 @@ export class ClusterSupervisor {
       type: "start",
       workerId: slot.id,
       config: { ...this.config, port: slot.port },
+      ...(this.inherited.length > 0 ? { inherited: this.inherited } : {}),
     });
   }
 
@@ -234,6 +262,7 @@ export class ClusterSupervisor {
       { event: "listening", address, port, workers: this.slots.length },
     );
     this.logger.flush();
+    this.onRunning?.();
   }
 
   private onStartFailed(slot: Slot, message: string): void {
@@ -263,6 +292,18 @@ export class ClusterSupervisor {
         new TimeServerError(
           "TS_ERR_LISTEN",
           slot.startFailure ?? `worker ${slot.id} (pid ${pid}) exited while starting (${exit})`,
+        ),
+      );
+      return;
+    }
+    if (this.inherited.length > 0 && !this.slots.some((each) => each.listening && each.worker)) {
+      // node:cluster closed its copy of systemd's sockets with the last worker
+      // that shared them, so a new worker could not listen on them: exit, and
+      // let Restart= start a fresh process with the sockets handed over again.
+      this.fail(
+        new TimeServerError(
+          "TS_ERR_LISTEN",
+          `every worker died (the last: worker ${slot.id}, pid ${pid}, ${exit}); the inherited sockets went with them`,
         ),
       );
       return;

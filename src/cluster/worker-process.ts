@@ -8,6 +8,8 @@
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
+import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
+import { processCounters } from "../metrics/server-metrics.js";
 import { installProcessSignals } from "../server/process-signals.js";
 import { ServerRuntime } from "../server/server-runtime.js";
 import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
@@ -57,7 +59,7 @@ class ClusterWorker {
     });
   }
 
-  private async start({ workerId, config }: StartMessage): Promise<void> {
+  private async start({ workerId, config, inherited }: StartMessage): Promise<void> {
     if (this.state !== "waiting") return;
     this.state = "starting";
     const logger = createLogger({
@@ -67,8 +69,13 @@ class ClusterWorker {
     });
     this.logger = logger;
     try {
-      const server = new ServerRuntime(config, logger);
+      const server = new ServerRuntime(config, logger, { inherited });
       this.server = server;
+      processCounters(server.counters, {
+        droppedLogLines: () => logger.droppedLines,
+        clockSteps: () => server.clock.stepsDetected?.() ?? 0,
+      });
+      eventLoopDelayGauges(server.counters, server.clock, { worker: String(workerId) });
       installProcessSignals(logger, { onHangup: () => server.reload() });
       await server.listen();
       const address = (server.line ?? server.listeners[0])?.address() ?? {

@@ -7,6 +7,7 @@ import {
   optionValue,
   type ProgramCommand,
   parseCommandLine,
+  parseSwitch,
   STANDARD_OPTIONS,
   standardCommand,
 } from "./command-line.js";
@@ -19,6 +20,10 @@ export interface ClientConfig {
   timeoutMs: number;
   /** Lines to send, from the command line; empty = read stdin (or prompt on a terminal). */
   commands: string[];
+  /** Speak TLS (to the server's --tls-port), verifying its certificate. */
+  tls: boolean;
+  /** PEM file of the certificate authority (or the self-signed certificate) to trust, instead of the system's. */
+  ca: string | undefined;
 }
 
 export type ClientCommand = ProgramCommand<ClientConfig>;
@@ -45,6 +50,19 @@ export const CLIENT_OPTIONS: readonly OptionSpec[] = [
     value: "<seconds>",
     description: "give up on a connect or a reply after this long",
     defaultText: "10",
+  },
+  {
+    name: "tls",
+    type: "boolean",
+    env: "TIMECLIENT_TLS",
+    description: "connect with TLS (the server's --tls-port), verifying its certificate",
+    defaultText: "off",
+  },
+  {
+    name: "ca",
+    env: "TIMECLIENT_CA",
+    value: "<pem>",
+    description: "trust this CA or self-signed certificate (PEM) for --tls instead of the system's",
   },
   ...STANDARD_OPTIONS,
 ];
@@ -89,6 +107,8 @@ export function parseClientCommand(argv: readonly string[], env: NodeJS.ProcessE
           parseSeconds(source, raw, 0.001, 3600),
         ) * 1000,
       commands: parsed.positionals,
+      tls: optionValue(parsed, "tls", false, parseSwitch),
+      ca: optionValue<string | undefined>(parsed, "ca", undefined, (_source, raw) => raw),
     },
   };
 }

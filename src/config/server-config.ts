@@ -6,6 +6,7 @@
 
 import { availableParallelism } from "node:os";
 import { isKnownTimeZone } from "../clock/time-of-day.js";
+import { TimeServerError } from "../errors.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
@@ -24,6 +25,7 @@ import {
 } from "./command-line.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
 import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import { checkPortClashes } from "./port-clashes.js";
 import { formatHelp, type ProgramHelp } from "./program-help.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
 
@@ -573,14 +575,25 @@ export function defaultServerConfig(): ServerConfig {
 
 /** Options that only make sense together. */
 function checkCombinations(config: ServerConfig): void {
-  const tls = [config.tlsPort ?? config.ntsKePort, config.tlsCert, config.tlsKey];
-  if (tls.some((value) => value !== undefined) && tls.some((value) => value === undefined)) {
-    throw configError(
-      config.tlsPort === undefined && config.ntsKePort !== undefined
+  // The TLS listener's port is --tls-port or --nts-ke-port (NTS-KE runs over TLS).
+  const port =
+    config.tlsPort !== undefined
+      ? "--tls-port"
+      : config.ntsKePort !== undefined
         ? "--nts-ke-port"
-        : "--tls-port",
-      String(config.tlsPort ?? config.ntsKePort ?? ""),
-      "--tls-port (or --nts-ke-port), --tls-cert and --tls-key go together",
+        : undefined;
+  const tls = [
+    [port ?? "--tls-port (or --nts-ke-port)", port],
+    ["--tls-cert", config.tlsCert],
+    ["--tls-key", config.tlsKey],
+  ] as const;
+  const given = tls.filter(([, value]) => value !== undefined).map(([flag]) => flag);
+  const missing = tls.filter(([, value]) => value === undefined).map(([flag]) => flag);
+  if (given.length > 0 && missing.length > 0) {
+    // Name what is missing: "--tls-cert needs --tls-port (or --nts-ke-port) and --tls-key".
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      `${given.join(" and ")} ${given.length === 1 ? "needs" : "need"} ${missing.join(" and ")}`,
     );
   }
   if (
@@ -594,6 +607,7 @@ function checkCombinations(config: ServerConfig): void {
       "needs --ntp-port, or --nts-ntp-server naming where NTP is served",
     );
   }
+  checkPortClashes(config);
   if (config.rateBurst !== 0 && config.rateLimit === 0) {
     throw configError("--rate-burst", String(config.rateBurst), "needs --rate-limit");
   }

@@ -33,15 +33,18 @@ export class Logger {
   readonly infoOn: boolean;
   readonly warnOn: boolean;
   readonly errorOn: boolean;
+  private demotedView: Logger | undefined;
 
   constructor(
     readonly level: LogLevel,
     private readonly sink: LogSink,
+    /** Write info lines at debug (see demoted()). */
+    private readonly infoAsDebug = false,
   ) {
     const threshold = LEVEL_VALUES[level];
     this.traceOn = LEVEL_VALUES.trace >= threshold;
     this.debugOn = LEVEL_VALUES.debug >= threshold;
-    this.infoOn = LEVEL_VALUES.info >= threshold;
+    this.infoOn = LEVEL_VALUES[infoAsDebug ? "debug" : "info"] >= threshold;
     this.warnOn = LEVEL_VALUES.warn >= threshold;
     this.errorOn = LEVEL_VALUES.error >= threshold;
   }
@@ -53,7 +56,17 @@ export class Logger {
     if (this.debugOn) this.sink.write("debug", message, fields);
   }
   info(message: string, fields?: LogFields): void {
-    if (this.infoOn) this.sink.write("info", message, fields);
+    if (this.infoOn) this.sink.write(this.infoAsDebug ? "debug" : "info", message, fields);
+  }
+
+  /**
+   * This logger with its info lines written at debug, for routine traffic
+   * that is not a client's (a proxy's health checks, every second or two per
+   * replica): the same lines, kept out of the way unless asked for.
+   */
+  demoted(): Logger {
+    this.demotedView ??= this.infoAsDebug ? this : new Logger(this.level, this.sink, true);
+    return this.demotedView;
   }
   warn(message: string, fields?: LogFields): void {
     if (this.warnOn) this.sink.write("warn", message, fields);

@@ -88,7 +88,15 @@ export class MetricsEndpoint {
     switch (path) {
       case "/metrics": {
         try {
-          const text = await this.exposition.render(await this.options.snapshot());
+          const snapshot = await this.options.snapshot();
+          // What /readyz says, for alerting on a server that stays not ready.
+          const ready: MetricsSnapshot[number] = {
+            name: "timeserver_ready",
+            help: "1 while new work is accepted (what /readyz says with 200), 0 while starting or draining.",
+            type: "gauge",
+            samples: [{ labels: {}, value: this.options.ready() ? 1 : 0 }],
+          };
+          const text = await this.exposition.render([...snapshot, ready]);
           send(response, 200, text, { "Content-Type": this.exposition.contentType });
         } catch (error) {
           send(response, 500, `cannot collect metrics: ${describeSystemError(error)}\n`);

@@ -3,11 +3,24 @@
  * at scrape time: the request path only ever increments fields, and nothing
  * is formatted until someone asks. Each family of the snapshot becomes a
  * prom-client metric whose `collect()` copies the latest values in; the
- * process metrics are prom-client's defaults.
+ * process metrics are prom-client's defaults, less three that break
+ * `promtool check metrics`, plus timeserver_build_info.
  */
 
 import client from "prom-client";
+import { packageVersion } from "../version.js";
 import type { MetricsSnapshot } from "./counters.js";
+
+/**
+ * Gauges prom-client names *_total, which `promtool check metrics` refuses
+ * (exit 3: "non-counter metrics should not have _total suffix"). Each is the
+ * sum over `type` of the series without the suffix, so nothing is lost.
+ */
+const MISNAMED_DEFAULTS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+];
 
 export class PrometheusExposition {
   readonly registry = new client.Registry();
@@ -16,7 +29,16 @@ export class PrometheusExposition {
   private readonly known = new Map<string, string>();
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    if (options.processMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      client.collectDefaultMetrics({ register: this.registry });
+      for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+      new client.Gauge({
+        name: "timeserver_build_info",
+        help: "Always 1; the labels say which timeserver and which Node.js serve.",
+        labelNames: ["version", "nodejs"],
+        registers: [this.registry],
+      }).set({ version: packageVersion(), nodejs: process.versions.node }, 1);
+    }
   }
 
   get contentType(): string {

@@ -96,3 +96,22 @@ export function sentBytesCounter(
     transport,
   });
 }
+
+/** What every serving process counts about itself, read at snapshot time. */
+export function processCounters(
+  registry: CounterRegistry,
+  read: { droppedLogLines: () => number; clockSteps: () => number },
+): void {
+  registry.counterFunction(
+    "timeserver_log_lines_dropped_total",
+    "Log lines dropped because the reader of the log fell behind or went away.",
+    {},
+    read.droppedLogLines,
+  );
+  registry.counterFunction(
+    "timeserver_clock_steps_total",
+    "Wall-clock steps (settimeofday, resume) the precise clock noticed and recalibrated for; summed over workers, each of which notices the same step.",
+    {},
+    read.clockSteps,
+  );
+}

@@ -13,7 +13,12 @@
  */
 
 export interface Peer {
-  /** As Node reports it: 127.0.0.1, ::1, ::ffff:10.0.0.1. */
+  /**
+   * As Node reports it (127.0.0.1, ::1), except that the transport turns an
+   * IPv4-mapped address (::ffff:10.0.0.1, an IPv4 client of a dual-stack
+   * socket) into its IPv4 address (10.0.0.1): logs and policy see one client
+   * one way.
+   */
   readonly address: string;
   readonly port: number;
 }

@@ -7,7 +7,7 @@
 
 import { randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { TimeServerError } from "../errors.js";
+import { describeSystemError, TimeServerError } from "../errors.js";
 import { MIN_SECRET_LENGTH } from "../protocols/nts/cookies.js";
 
 export function readNtsSecret(file: string): Buffer {
@@ -24,7 +24,7 @@ export function readNtsSecret(file: string): Buffer {
     if (error instanceof TimeServerError) throw error;
     throw new TimeServerError(
       "TS_ERR_CONFIG",
-      `cannot read the NTS secret file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      `cannot read --nts-secret-file ${file}: ${describeSystemError(error)}`,
     );
   }
   // A trailing newline from `echo` or an editor is not part of the secret.

@@ -9,13 +9,18 @@
 import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
+import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
+import { processCounters } from "../metrics/server-metrics.js";
+import { NO_NOTIFIER, type ServiceNotifier } from "../systemd/service-notifier.js";
 import { ServerRuntime } from "./server-runtime.js";
 
 export interface ServerProcessOptions {
   inherited?: readonly InheritedSocket[];
   /** Called with the runtime once it exists, to wire SIGHUP to `runtime.reload()`. */
   onRuntime?: (runtime: ServerRuntime) => void;
+  /** Told READY=1 once every listener is up, STOPPING=1 at the first signal. */
+  notifier?: ServiceNotifier;
 }
 
 export async function runServerProcess(
@@ -24,13 +29,13 @@ export async function runServerProcess(
   options: ServerProcessOptions = {},
 ): Promise<void> {
   const inherited = options.inherited ?? [];
+  const notifier = options.notifier ?? NO_NOTIFIER;
   const runtime = new ServerRuntime(config, logger, { inherited });
-  runtime.counters.counterFunction(
-    "timeserver_log_lines_dropped_total",
-    "Log lines dropped because the reader of the log fell behind or went away.",
-    {},
-    () => logger.droppedLines,
-  );
+  processCounters(runtime.counters, {
+    droppedLogLines: () => logger.droppedLines,
+    clockSteps: () => runtime.clock.stepsDetected?.() ?? 0,
+  });
+  eventLoopDelayGauges(runtime.counters, runtime.clock);
   options.onRuntime?.(runtime);
   const metricsSocket = inherited.find((socket) => socket.name === "metrics");
   const metrics =
@@ -57,13 +62,14 @@ export async function runServerProcess(
       process.exit(0);
     }
     stopping = true;
+    notifier.stopping();
     logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
     started
       .then(() => runtime.close())
       .then(() => metrics?.close())
       .then(() => {
         logger.lifecycle("info", "Server stopped", { event: "stopped" });
-        return logger.close().then(() => process.exit(0));
+        return Promise.all([logger.close(), notifier.sent()]).then(() => process.exit(0));
       })
       // A failed start is reported by whoever awaits `started`.
       .catch(() => {});
@@ -72,6 +78,7 @@ export async function runServerProcess(
   process.on("SIGINT", stop);
   try {
     await started;
+    if (!stopping) notifier.ready();
   } catch (error) {
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);

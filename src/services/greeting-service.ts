@@ -68,7 +68,10 @@ export class GreetingService implements TcpService, UdpService {
       connection.destroy();
       return;
     }
-    const reply = this.reply(connection.peer);
+    const reply = this.reply(
+      connection.peer,
+      connection.healthCheck ? this.logger.demoted() : this.logger,
+    );
     this.servedTcp.value++;
     connection.write(reply);
     connection.close("served");
@@ -83,12 +86,12 @@ export class GreetingService implements TcpService, UdpService {
     return this.reply(peer);
   }
 
-  private reply(peer: Peer): Buffer {
+  private reply(peer: Peer, log: Logger = this.logger): Buffer {
     const now = this.clock.now();
     const reply = this.protocol.replyAt(now);
-    if (this.logger.infoOn) {
+    if (log.infoOn) {
       const shown = this.protocol.describe(reply, now);
-      greetingServed(this.logger, this.name, peer, this.protocol.request, shown);
+      greetingServed(log, this.name, peer, this.protocol.request, shown);
     }
     return reply;
   }

@@ -134,7 +134,8 @@ class LineSession implements ConnectionHandler, DeferredWork {
   private handleEvents(): void {
     const service = this.service;
     const connection = this.connection;
-    const logger = service.logger;
+    // A proxy's health checks would otherwise fill the log with five lines each.
+    const logger = connection.healthCheck ? service.logger.demoted() : service.logger;
     const budget = service.budget;
     const now = service.clock.now();
     /** TIME replies owed after `parts`. */

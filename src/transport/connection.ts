@@ -62,6 +62,8 @@ export class Connection {
   peer: Peer;
   /** False while a PROXY header is awaited: admission has not yet seen the real client. */
   admitted = true;
+  /** A proxy's own health check (PROXY v2 LOCAL): its routine lines are logged at debug, not info. */
+  healthCheck = false;
   /** Monotonic time the connection was accepted. */
   readonly openedAt: number;
   /** Monotonic time of the last sign of life, for the idle timeout. */

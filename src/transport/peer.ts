@@ -7,14 +7,23 @@
 
 import { formatHostPort } from "../errors.js";
 import type { Peer } from "../policy/admission.js";
+import { addressKey } from "../policy/ip-address.js";
 
 export interface RemoteEnd {
   readonly remoteAddress?: string | undefined;
   readonly remotePort?: number | undefined;
 }
 
+/** An IPv4-mapped IPv6 address as the IPv4 address it is; any other address unchanged. */
+export function unmappedAddress(address: string): string {
+  return addressKey(address);
+}
+
 export function peerOf(remote: RemoteEnd): Peer {
-  return { address: remote.remoteAddress ?? "unknown", port: remote.remotePort ?? 0 };
+  return {
+    address: unmappedAddress(remote.remoteAddress ?? "unknown"),
+    port: remote.remotePort ?? 0,
+  };
 }
 
 /**
@@ -46,7 +55,7 @@ export class SocketPeer implements Peer {
   read(): void {
     if (this.known) return;
     this.known = true;
-    this.knownAddress = this.socket.remoteAddress ?? "unknown";
+    this.knownAddress = unmappedAddress(this.socket.remoteAddress ?? "unknown");
     this.knownPort = this.socket.remotePort ?? 0;
   }
 }

@@ -9,6 +9,7 @@
 import type { Peer } from "../policy/admission.js";
 import { ProxyHeaderParser } from "../protocols/proxy-header.js";
 import type { Connection, ConnectionHandler } from "./connection.js";
+import { unmappedAddress } from "./peer.js";
 
 /** What the listener does once the header is read or has failed. */
 export interface ProxyHandshakeOwner {
@@ -35,8 +36,10 @@ export class ProxyHandshake implements ConnectionHandler {
       // LOCAL (a proxy's own health check) and UNKNOWN are served as the proxy itself.
       const client: Peer =
         result.header.command === "proxy" && addresses !== null
-          ? { address: addresses.sourceAddress, port: addresses.sourcePort }
+          ? { address: unmappedAddress(addresses.sourceAddress), port: addresses.sourcePort }
           : this.connection.peer;
+      // Its routine lines are logged at debug, not as a client's.
+      this.connection.healthCheck = result.header.command === "local";
       this.owner.proxyHeaderRead(this.connection, client, result.rest);
     }
   }

@@ -331,8 +331,9 @@ export class TcpListener
       return;
     }
     this.admission.connectionEnded(connection.peer);
-    if (this.logger.infoOn) {
-      log.connectionClosed(this.logger, connection.peer, connection.closeReason ?? "peer-closed");
+    const logger = connection.healthCheck ? this.logger.demoted() : this.logger;
+    if (logger.infoOn) {
+      log.connectionClosed(logger, connection.peer, connection.closeReason ?? "peer-closed");
     }
     // Per-connection events build their payload only for someone listening.
     if (this.listenerCount("disconnect") > 0) {
@@ -457,7 +458,8 @@ export class TcpListener
   }
 
   private opened(connection: Connection, rest: Buffer | undefined): void {
-    if (this.logger.infoOn) log.connectionOpened(this.logger, this.name, connection.peer);
+    const logger = connection.healthCheck ? this.logger.demoted() : this.logger;
+    if (logger.infoOn) log.connectionOpened(logger, this.name, connection.peer);
     this.service.open(connection);
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
     if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import tls from "node:tls";
-import { TimeServerError } from "../errors.js";
+import { describeSystemError, TimeServerError } from "../errors.js";
 
 /**
  * What a listener demands beyond the certificate: the line protocol takes
@@ -63,9 +63,11 @@ function load(certFile: string, keyFile: string, profile: TlsProfile): tls.Secur
     key = readFileSync(keyFile);
   } catch (error) {
     const file = (error as NodeJS.ErrnoException).path ?? certFile;
+    // Which flag named the file, so the user knows what to fix.
+    const flag = file === keyFile && file !== certFile ? "--tls-key" : "--tls-cert";
     throw new TimeServerError(
       "TS_ERR_CONFIG",
-      `cannot read TLS file ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      `cannot read ${flag} ${file}: ${describeSystemError(error)}`,
     );
   }
   try {

@@ -18,6 +18,7 @@ import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
 import type { Peer } from "../policy/admission.js";
 import { createUdpBackend } from "./create-udp-backend.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
+import { unmappedAddress } from "./peer.js";
 import type { Arrival, UdpBackend, UdpBackendName } from "./udp-backend.js";
 
 /** Why a datagram got no reply, as its service says (a policy verdict's drop is one). */
@@ -171,8 +172,13 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     });
   }
 
-  private receive(datagram: Buffer, peer: Peer, arrival: Arrival | undefined): void {
+  private receive(datagram: Buffer, remote: Peer, arrival: Arrival | undefined): void {
     this.bytesIn.value += datagram.length;
+    // The address as received, unless IPv4-mapped (a dual-stack socket's
+    // IPv4 client): the service and the logs see it as IPv4, the reply still
+    // goes to the address as received.
+    const address = unmappedAddress(remote.address);
+    const peer: Peer = address === remote.address ? remote : { address, port: remote.port };
     const outcome = this.service.handle(datagram, peer, arrival);
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
@@ -181,7 +187,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.bytesOut.value += outcome.length;
     this.backend.send(
       outcome,
-      peer,
+      remote,
       this.kernelTime ? this.service.transmitTimestampAt?.(outcome) : undefined,
     );
   }

@@ -130,6 +130,42 @@ describe("server configuration", () => {
     assert.match(failure(["extra"]), /unexpected argument extra/);
   });
 
+  it("names the TLS flags that are missing, whichever are given", () => {
+    assert.equal(
+      failure(["--tls-cert", "c.pem"]),
+      "--tls-cert needs --tls-port (or --nts-ke-port) and --tls-key",
+    );
+    assert.equal(failure(["--tls-port", "4443"]), "--tls-port needs --tls-cert and --tls-key");
+    assert.equal(
+      failure(["--tls-cert", "c.pem", "--tls-key", "k.pem"]),
+      "--tls-cert and --tls-key need --tls-port (or --nts-ke-port)",
+    );
+  });
+
+  it("refuses two protocols on one port before binding, naming both flags", () => {
+    assert.equal(
+      failure(["--port", "4000", "--daytime-port", "4000"]),
+      "--port and --daytime-port both ask for TCP port 4000: give each its own port",
+    );
+    assert.equal(
+      failure(["--port", "4001", "--daytime-port", "4000", "--ntp-port", "4000"]),
+      "--daytime-port and --ntp-port both ask for UDP port 4000: give each its own port",
+    );
+    // The metrics port on 127.0.0.1 clashes with a protocol on every address (0.0.0.0).
+    assert.equal(
+      failure(["--metrics-port", "45000"]),
+      "--port and --metrics-port both ask for TCP port 45000: give each its own port",
+    );
+    // TCP and UDP on one number is no clash, nor are two different specific addresses, nor port 0.
+    for (const args of [
+      ["--port", "4000", "--ntp-port", "4000"],
+      ["--host", "127.0.0.1", "--metrics-host", "127.0.0.2", "--metrics-port", "45000"],
+      ["--port", "0", "--daytime-port", "0", "--rfc868-port", "0"],
+    ]) {
+      assert.equal(parseServerCommand(args, {}).kind, "run", args.join(" "));
+    }
+  });
+
   it("answers --help and --version without starting", () => {
     const help = parseServerCommand(["--help"], {});
     assert.equal(help.kind, "help");

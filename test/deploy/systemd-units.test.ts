@@ -16,6 +16,7 @@ import { createInterface } from "node:readline";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { serviceForFdName } from "../../src/config/inherited-sockets.js";
+import { fakeNotifySocket, noNotifySocket } from "../helpers/notify-socket.js";
 import { readUnitFile, type UnitFile, value, values } from "./unit-file.js";
 
 const UNITS_DIR = fileURLToPath(new URL("../../../deploy/systemd/", import.meta.url));
@@ -151,6 +152,17 @@ describe("deploy/systemd units", () => {
     assert.ok(values(service, "Service", "Environment").includes("TIMESERVER_LOG_LEVEL=warn"));
   });
 
+  it("wait for READY=1, hear the watchdog, reload with SIGHUP and read /etc/default/timeserver", () => {
+    const setting = (key: string) => value(service, "Service", key);
+    // notify-reload needs systemd 253; Type=notify with ExecReload= works on older ones too.
+    assert.ok(["notify", "notify-reload"].includes(setting("Type")!), setting("Type"));
+    if (setting("Type") === "notify") assert.match(setting("ExecReload")!, /kill -HUP \$MAINPID$/);
+    // The states come from systemd-notify, a child process.
+    assert.equal(setting("NotifyAccess"), "all");
+    assert.ok(seconds(setting("WatchdogSec")!) >= 2);
+    assert.ok(values(service, "Service", "EnvironmentFile").includes("-/etc/default/timeserver"));
+  });
+
   it("give the SIGTERM drain time to finish before SIGKILL", () => {
     const stop = seconds(value(service, "Service", "TimeoutStopSec")!);
     assert.ok(
@@ -159,9 +171,12 @@ describe("deploy/systemd units", () => {
     );
   });
 
-  it("allow every system call the server makes while serving and draining", {
+  it("allow every system call the server makes while serving, notifying systemd and draining", {
     skip: noStrace,
-  }, async () => {
+  }, async (t) => {
+    // As Type=notify runs it: READY=1, watchdog pings and STOPPING=1 go through
+    // systemd-notify, a child the filter applies to as well (strace -f follows it).
+    const notify = noNotifySocket === false ? await fakeNotifySocket(t) : undefined;
     const allowed = allowedSyscalls(values(service, "Service", "SystemCallFilter"));
     const dir = mkdtempSync(join(tmpdir(), "timeserver-strace-"));
     scratch.push(dir);
@@ -179,7 +194,13 @@ describe("deploy/systemd units", () => {
         "--host",
         "127.0.0.1",
       ].concat(["--port", "0", "--log-format", "json"]),
-      { stdio: ["ignore", "pipe", "inherit"] },
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+        env:
+          notify === undefined
+            ? process.env
+            : { ...process.env, NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "20000" },
+      },
     );
     const exited = once(child, "exit");
     const listening = await new Promise<{ pid: number; port: number }>((resolve, reject) => {
@@ -203,9 +224,11 @@ describe("deploy/systemd units", () => {
       socket.on("error", reject);
     });
     assert.match(reply, /^JAM \d\d:\d\d:\d\d\r\n$/);
+    if (notify !== undefined) await notify.waitFor(/^WATCHDOG=1$/);
     process.kill(listening.pid, "SIGTERM");
     const [code] = await exited;
     assert.equal(code, 0);
+    if (notify !== undefined) await notify.waitFor(/^STOPPING=1$/);
     const used = readFileSync(summary, "utf8")
       .split("\n")
       .map((line) => line.trim().split(/\s+/).at(-1) ?? "")

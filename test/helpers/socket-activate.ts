@@ -50,6 +50,8 @@ export function activationCommand(
   sockets: readonly ActivatedSocket[],
   ports: number[],
   serverArgs: string[] = [],
+  /** More NAME=value pairs for the server's environment (systemd-socket-activate -E). */
+  setenv: readonly string[] = [],
 ): string[] {
   const streams = sockets.filter((socket) => socket.kind === "stream");
   const datagrams = sockets.filter((socket) => socket.kind === "datagram");
@@ -58,6 +60,7 @@ export function activationCommand(
     "TIMESERVER_LOG_LEVEL=info",
     "-E",
     "TIMESERVER_LOCAL=1",
+    ...setenv.flatMap((pair) => ["-E", pair]),
     process.execPath,
     SERVER_BIN,
     ...serverArgs,
@@ -86,6 +89,7 @@ export async function socketActivate(
   t: { after(fn: () => unknown): void },
   sockets: readonly ActivatedSocket[],
   serverArgs: string[] = [],
+  setenv: readonly string[] = [],
 ): Promise<Activated> {
   for (let attempt = 0; ; attempt++) {
     const fresh = await pickDualPorts(sockets.length);
@@ -94,7 +98,7 @@ export async function socketActivate(
         ? (fresh[index] as number)
         : (fresh[socket.samePortAs] as number),
     );
-    const command = activationCommand(sockets, ports, serverArgs);
+    const command = activationCommand(sockets, ports, serverArgs, setenv);
     const child: ChildProcess = spawn(command[0] as string, command.slice(1), {
       stdio: ["ignore", "pipe", "pipe"],
     });

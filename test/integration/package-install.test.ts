@@ -89,7 +89,7 @@ describe("the packed tarball", { timeout: 120_000 }, () => {
 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("holds the compiled code, the man pages, README and LICENSE, and nothing else", (t) => {
+  it("holds the compiled code, the man pages, the native module's sources, README and LICENSE, and nothing else", (t) => {
     if (skipped === "npm is not available") {
       t.skip(skipped);
       return;
@@ -98,6 +98,8 @@ describe("the packed tarball", { timeout: 120_000 }, () => {
       (path) =>
         !/^dist\/src\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(path) &&
         !/^man\/[a-z]+\.1$/.test(path) &&
+        // The optional native UDP module is built from source at install.
+        !/^native\/(binding\.gyp|build\.mjs|src\/[a-z_]+\.c)$/.test(path) &&
         !["package.json", "README.md", "LICENSE"].includes(path),
     );
     assert.deepEqual(outside, []);

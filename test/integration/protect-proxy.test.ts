@@ -97,14 +97,31 @@ describe("--proxy-protocol, spoken directly", () => {
     await server.waitForLine(/Connection from 198\.51\.100\.4:6000$/);
   });
 
-  it("serves a v2 LOCAL header (a health check) as the proxy itself", async (t) => {
-    const { server } = await startListeners(t, ["--proxy-protocol"]);
+  it("serves a v2 LOCAL header (a health check) as the proxy itself, and logs it at debug", async (t) => {
+    const { server } = await startListeners(t, ["--proxy-protocol", "--log-level", "debug"]);
     const proxy = await connectFrom(t, server.port, "127.0.0.31");
     const proxyPort = proxy.socket.localPort;
     proxy.send(Buffer.concat([v2Header(), Buffer.from("TIME\r\nQUIT\r\n")]));
     const all = (await proxy.waitForClose()).toString("latin1");
     assert.match(all, TIME_REPLY);
-    await server.waitForLine(new RegExp(`Connection from 127\\.0\\.0\\.31:${proxyPort}$`));
+    const from = `127\\.0\\.0\\.31:${proxyPort}$`;
+    await server.waitForLine(new RegExp(`\\[DEBUG\\] Connection from ${from}`));
+    await server.waitForLine(new RegExp(`\\[DEBUG\\] Connection closed from ${from}`));
+    const checkLines = server.lines.filter((line) => line.includes("127.0.0.31"));
+    assert.deepEqual(
+      checkLines.filter((line) => !line.includes("[DEBUG]")),
+      [],
+      "a health check's lines are all at debug",
+    );
+    // Connection, TIME received, reply sent, QUIT, closed: five, as a client's would be at info.
+    assert.equal(checkLines.length, 5, checkLines.join("\n"));
+    // A client through the same proxy is still logged at info.
+    const client = await connectFrom(t, server.port, "127.0.0.31");
+    client.send(
+      Buffer.concat([v2Header({ address: "192.0.2.9", port: 7001 }), Buffer.from("QUIT\r\n")]),
+    );
+    await client.waitForClose();
+    await server.waitForLine(/\[INFO\] Connection from 192\.0\.2\.9:7001$/);
   });
 
   it("checks a v2 LOCAL connection against --allow as the proxy's own address", async (t) => {

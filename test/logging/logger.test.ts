@@ -35,6 +35,29 @@ describe("Logger", () => {
     assert.equal(logger.warnOn, true);
   });
 
+  it("demoted() writes info lines at debug, so at info they are off, and leaves the rest alone", () => {
+    for (const level of ["info", "debug"] as const) {
+      const seen: string[] = [];
+      const logger = new Logger(level, {
+        write: (at: EventLevel, message: string) => seen.push(`${at}:${message}`),
+        flush: () => {},
+        close: async () => 0,
+        dropped: 0,
+      });
+      const demoted = logger.demoted();
+      assert.equal(logger.demoted(), demoted, "one view, made once");
+      assert.equal(demoted.demoted(), demoted);
+      assert.equal(demoted.infoOn, level === "debug");
+      demoted.info("i");
+      demoted.warn("w");
+      logger.info("plain");
+      assert.deepEqual(
+        seen,
+        level === "debug" ? ["debug:i", "warn:w", "info:plain"] : ["warn:w", "info:plain"],
+      );
+    }
+  });
+
   it("silent turns every level off", () => {
     const logger = new Logger("silent", {
       write: () => assert.fail("wrote"),

@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import type { MetricsSnapshot } from "../../src/metrics/counters.js";
 import { CounterRegistry } from "../../src/metrics/counters.js";
@@ -157,6 +158,16 @@ describe("PrometheusExposition", () => {
     const text = await withProcess.render(requests(1, 0));
     assert.match(text, /^# TYPE process_cpu_user_seconds_total counter$/m);
     assert.match(text, /^nodejs_heap_size_used_bytes \d+/m);
+    const version = JSON.parse(
+      readFileSync(new URL("../../../package.json", import.meta.url), "utf8"),
+    ).version;
+    assert.equal(
+      sampleValue(text, "timeserver_build_info", { version, nodejs: process.versions.node }),
+      1,
+    );
+    // Gauges named *_total, which promtool refuses, are left out.
+    assert.doesNotMatch(text, /^nodejs_active_\w+_total/m);
+    assert.match(text, /^nodejs_active_handles\{/m);
     assert.equal(sampleValue(text, "timeserver_connections_active", { protocol: "line" }), 3);
     // A second one (a test, or a library user with two servers) does not clash with the first.
     const other = new PrometheusExposition();

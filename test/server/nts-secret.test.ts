@@ -23,7 +23,7 @@ describe("readNtsSecret", () => {
     assert.throws(() => readNtsSecret(short), /holds 31 bytes; at least 32/);
     assert.throws(
       () => readNtsSecret(join(dir, "absent")),
-      /cannot read the NTS secret file .*ENOENT/,
+      /cannot read --nts-secret-file .*: no such file or directory$/,
     );
   });
 

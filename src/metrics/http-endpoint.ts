@@ -31,7 +31,8 @@ export class MetricsEndpoint {
 
   constructor(private readonly options: MetricsEndpointOptions) {
     this.server = http.createServer((request, response) => {
-      void this.answer(request, response);
+      // A scrape that fails in an unforeseen way closes its own connection, nothing more.
+      this.answer(request, response).catch(() => response.destroy());
     });
     // Scrapes are short; a stuck scraper must not hold a socket for long.
     this.server.requestTimeout = 10_000;

@@ -71,6 +71,23 @@ export function droppedCounter(
   );
 }
 
+/**
+ * Client input that made the server throw where it should not have: the
+ * connection was closed or the datagram dropped, and the process went on.
+ * Any count here is a bug to report.
+ */
+export function internalErrorCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  transport: "tcp" | "udp" | "http",
+): Counter {
+  return registry.counter(
+    "timeserver_internal_errors_total",
+    "Client connections closed or datagrams dropped because serving them threw (a bug to report).",
+    { protocol, transport },
+  );
+}
+
 export function byteCounters(
   registry: CounterRegistry,
   protocol: string,

@@ -39,6 +39,8 @@ export interface ConnectionOwner {
   monotonic(): number;
   connectionPaused(connection: Connection): void;
   connectionFailed(connection: Connection, error: Error): void;
+  /** Serving the connection threw: it has been destroyed, and only this connection ends. */
+  connectionThrew(connection: Connection, error: unknown): void;
   connectionClosed(connection: Connection): void;
 }
 
@@ -149,17 +151,37 @@ export class Connection {
     this.socket.destroy();
   }
 
+  /**
+   * A throw while serving this client's bytes (a bug the client's input
+   * found) ends this connection, not the process: the event handlers below
+   * run on client input, outside any caller that could catch.
+   */
+  threw(error: unknown): void {
+    this.handler = NO_HANDLER;
+    if (this.closeReason === undefined) this.closeReason = "error";
+    this.socket.destroy();
+    this.owner.connectionThrew(this, error);
+  }
+
   /** @internal socket events */
   onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastActive = this.owner.monotonic();
-    this.handler.receive(chunk);
+    try {
+      this.handler.receive(chunk);
+    } catch (error) {
+      this.threw(error);
+    }
   }
 
   /** @internal */
   onEnd(): void {
     if (this.closing) return;
-    this.handler.peerFinished();
+    try {
+      this.handler.peerFinished();
+    } catch (error) {
+      this.threw(error);
+    }
   }
 
   /** @internal */

@@ -11,8 +11,12 @@ import net, { type AddressInfo, type Socket } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { CounterRegistry } from "../metrics/counters.js";
-import { type ListenerMetrics, listenerMetrics } from "../metrics/server-metrics.js";
+import { type Counter, CounterRegistry } from "../metrics/counters.js";
+import {
+  internalErrorCounter,
+  type ListenerMetrics,
+  listenerMetrics,
+} from "../metrics/server-metrics.js";
 import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
 import { type Admission, LIMIT_ONLY, type Refusal } from "./admission.js";
 import {
@@ -27,7 +31,7 @@ import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descripto
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
-import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
@@ -110,6 +114,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
   private readonly wrap: TcpListenerOptions["wrap"];
   private readonly metrics: ListenerMetrics;
+  /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
+  private internalErrors: Counter | undefined;
   private readonly server: net.Server;
   private readonly live = new ConnectionList();
   private readonly throttle: ThrottledLog;
@@ -324,6 +330,25 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
   }
 
+  connectionThrew(connection: Connection, error: unknown): void {
+    this.internalError(error, connection.peer.address);
+  }
+
+  /** Counted, and logged at most once a second: a bug the client's input found, not the client's fault. */
+  private internalError(error: unknown, address: string | undefined): void {
+    this.internalErrors ??= internalErrorCounter(this.counters, this.name, "tcp");
+    this.internalErrors.value++;
+    if (this.logger.warnOn) {
+      const suppressed = this.throttle.take("internal-error");
+      if (suppressed !== undefined) {
+        this.logger.warn(
+          `Closed a connection from ${address ?? "unknown"}${this.label()}: serving it failed: ${oneLine(describeSystemError(error))}${suppressedSuffix(suppressed, "closed")}`,
+          { event: "internal-error", remoteAddress: address, suppressed },
+        );
+      }
+    }
+  }
+
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection)) return;
     this.metrics.active.value--;
@@ -356,7 +381,21 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
   }
 
+  /**
+   * Whatever accepting and opening a connection throws (a TLS wrap, a
+   * service's greeting) closes that client only.
+   */
   private accept(raw: Socket): void {
+    try {
+      this.admit(raw);
+    } catch (error) {
+      raw.on("error", ignoreError);
+      raw.destroy();
+      this.internalError(error, raw.remoteAddress);
+    }
+  }
+
+  private admit(raw: Socket): void {
     if (this.state !== "listening") {
       raw.on("error", ignoreError);
       raw.destroy();
@@ -469,7 +508,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         remotePort: peer.port,
       });
     }
-    this.service.open(connection);
+    try {
+      this.service.open(connection);
+    } catch (error) {
+      connection.threw(error);
+      return;
+    }
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
     if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);
   }

@@ -13,15 +13,19 @@ import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
-import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
+import { byteCounters, droppedCounter, internalErrorCounter } from "../metrics/server-metrics.js";
 import { type Admission, LIMIT_ONLY } from "./admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import type { Peer } from "./peer.js";
-import { suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
 /** Why a datagram got no reply, as a service or admission says it. */
 export interface Drop {
-  /** Short and stable, for counters: "short", "mode", "version", "acl", "rate-limit". */
+  /**
+   * Short and stable, for counters: "short", "mode", "version", "acl",
+   * "rate-limit"; the listener's own "source-port" (port 0 cannot be
+   * answered) and "error" (answering it threw).
+   */
   readonly reason: string;
   /** For the log: "mode 6 (control)". */
   readonly detail?: string;
@@ -71,6 +75,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   private readonly bytesIn: Counter;
   private readonly bytesOut: Counter;
   private readonly sendErrors: Counter;
+  /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
+  private internalErrors: Counter | undefined;
   private readonly socket: dgram.Socket;
   private state: "new" | "starting" | "listening" | "closed" = "new";
 
@@ -156,10 +162,36 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     });
   }
 
+  /**
+   * Nothing a datagram holds may end the process: a throw while answering
+   * it (a send dgram refuses synchronously, a service's bug) drops that
+   * datagram, counted and logged like any other drop, and the next one is
+   * served.
+   */
   private receive(datagram: Buffer, remote: dgram.RemoteInfo): void {
+    try {
+      this.answer(datagram, remote);
+    } catch (error) {
+      this.internalErrors ??= internalErrorCounter(this.counters, this.service.name, "udp");
+      this.internalErrors.value++;
+      this.dropped(
+        { reason: "error", detail: oneLine(describeSystemError(error)) },
+        remote,
+        "warn",
+      );
+    }
+  }
+
+  private answer(datagram: Buffer, remote: dgram.RemoteInfo): void {
     this.bytesIn.value += datagram.length;
     // Node's RemoteInfo already has the address and port a Peer needs.
     const peer: Peer = remote;
+    // Source port 0 is legal on the wire (RFC 768: the port is optional) but
+    // no reply can go back to it, and dgram throws at once if asked to try.
+    if (remote.port === 0) {
+      this.dropped(NO_SOURCE_PORT, peer);
+      return;
+    }
     const refusal = this.admission.admitDatagram(peer);
     const outcome =
       refusal === undefined
@@ -169,10 +201,10 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       this.dropped(outcome, peer);
       return;
     }
-    this.bytesOut.value += outcome.length;
     // No callback: Node then tries the send at once (uv_udp_try_send) and
     // makes no request object; a failure arrives as an 'error' event.
     this.socket.send(outcome, remote.port, remote.address);
+    this.bytesOut.value += outcome.length;
   }
 
   /** The service's answer to an over-rate datagram (SNTP's Kiss-o'-Death), when it has one. */
@@ -182,17 +214,17 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   }
 
   /** Counted by reason; logged at most once a second per reason, with how many were left out. */
-  private dropped(drop: Drop, peer: Peer): void {
+  private dropped(drop: Drop, peer: Peer, level: "info" | "warn" = "info"): void {
     let counter = this.drops.get(drop.reason);
     if (counter === undefined) {
       counter = droppedCounter(this.counters, this.service.name, drop.reason);
       this.drops.set(drop.reason, counter);
     }
     counter.value++;
-    if (!this.logger.infoOn) return;
+    if (!(level === "warn" ? this.logger.warnOn : this.logger.infoOn)) return;
     const suppressed = this.throttle.take(drop.reason);
     if (suppressed === undefined) return;
-    this.logger.info(
+    this.logger[level](
       `No reply to a ${this.service.name} datagram from ${formatHostPort(peer.address, peer.port)}: ${drop.detail ?? drop.reason}${suppressedSuffix(suppressed, "dropped")}`,
       {
         event: "dropped",
@@ -219,6 +251,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     }
   }
 }
+
+const NO_SOURCE_PORT: Drop = { reason: "source-port", detail: "source port 0, no reply possible" };
 
 type LookupCallback = (
   error: NodeJS.ErrnoException | null,

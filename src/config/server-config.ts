@@ -11,6 +11,7 @@ import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
 import { DEFAULTS, LIMITS } from "../server/time-server.js";
 import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
+import { TLS_HANDSHAKE_TIMEOUT_S, TLS_MAX_HANDSHAKES } from "../transport/tls-start.js";
 import {
   type ConfigOption,
   formatHelp,
@@ -23,7 +24,14 @@ import {
   STANDARD_OPTIONS,
   standardCommand,
 } from "./command-line.js";
-import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import {
+  configError,
+  parseChoice,
+  parseHost,
+  parseInteger,
+  parsePort,
+  parseSeconds,
+} from "./option-values.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
@@ -63,6 +71,12 @@ export interface ServerConfig {
   tlsPort: number | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Seconds from accept for a TLS handshake to be done. */
+  tlsHandshakeTimeout: number;
+  /** TLS handshakes in progress at once per process; more are refused. */
+  tlsMaxHandshakes: number;
+  /** TLS connections per process; undefined = what fits the memory (memory-limit.ts). */
+  tlsMaxConnections: number | undefined;
   /** Prometheus /metrics, /healthz and /readyz over HTTP; undefined = off. */
   metricsPort: number | undefined;
   metricsHost: string;
@@ -307,6 +321,35 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     description: "private key (PEM) for --tls-port; re-read on SIGHUP",
     default: undefined,
     parse: (_source, raw) => raw,
+  }),
+  option<ServerConfig, "tlsHandshakeTimeout">("tlsHandshakeTimeout", {
+    name: "tls-handshake-timeout",
+    env: "TIMESERVER_TLS_HANDSHAKE_TIMEOUT",
+    value: "<seconds>",
+    description:
+      "close a TLS connection whose handshake is not done this long after accept, 0.1-3600",
+    default: TLS_HANDSHAKE_TIMEOUT_S,
+    parse: (source, raw) => parseSeconds(source, raw, 0.1, 3600),
+  }),
+  option<ServerConfig, "tlsMaxHandshakes">("tlsMaxHandshakes", {
+    name: "tls-max-handshakes",
+    env: "TIMESERVER_TLS_MAX_HANDSHAKES",
+    value: "<n>",
+    description: "TLS handshakes in progress at once per process, 1-1000000; more are refused",
+    default: TLS_MAX_HANDSHAKES,
+    parse: (source, raw) => parseInteger(source, raw, 1, 1_000_000),
+  }),
+  option<ServerConfig, "tlsMaxConnections">("tlsMaxConnections", {
+    name: "tls-max-connections",
+    env: "TIMESERVER_TLS_MAX_CONNECTIONS",
+    value: "<n|auto>",
+    description: `TLS connections per process, 1-${LIMITS.maxConnections}; auto = what fits the memory (cgroup limit or RAM), at most --max-connections`,
+    defaultText: "auto",
+    default: undefined,
+    parse: (source, raw) =>
+      raw.trim().toLowerCase() === "auto"
+        ? undefined
+        : parseInteger(source, raw, 1, LIMITS.maxConnections),
   }),
   option<ServerConfig, "metricsPort">("metricsPort", {
     name: "metrics-port",

@@ -20,6 +20,7 @@ import { LineService } from "../services/line-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
 import type { InheritedSocket } from "../transport/inherited-sockets.js";
+import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { TurnBudget } from "../transport/turn-budget.js";
@@ -189,6 +190,29 @@ export class ServerRuntime {
     return service;
   }
 
+  /** --tls-max-connections, or what fits the memory; said at start when it is below --max-connections. */
+  private tlsMaxConnections(): number {
+    const config = this.config;
+    if (config.tlsMaxConnections !== undefined) return config.tlsMaxConnections;
+    const memory = memoryAvailable();
+    const fit = tlsConnectionsThatFit(
+      memory,
+      config.workers,
+      config.tlsMaxHandshakes,
+      config.maxConnections,
+    );
+    if (fit < config.maxConnections) {
+      this.logger.lifecycle(
+        "info",
+        `TLS connections limited to ${fit} per process: what ${Math.round(memory / 2 ** 20)} MiB of memory holds` +
+          (config.workers > 1 ? ` shared by ${config.workers} workers` : "") +
+          " (set --tls-max-connections to choose)",
+        { event: "tls-limit", maxConnections: fit, memoryBytes: memory },
+      );
+    }
+    return fit;
+  }
+
   private build(row: ServiceRow, port: number, inherited: InheritedSocket | undefined): Listener {
     const config = this.config;
     const common = {
@@ -221,9 +245,14 @@ export class ServerRuntime {
       case "tls":
         return new TcpListener({
           ...tcp,
+          maxConnections: this.tlsMaxConnections(),
           name: "tls",
           service: this.line$(),
-          wrap: (this.tls as TlsContext).wrap,
+          tls: {
+            wrap: (this.tls as TlsContext).wrap,
+            handshakeTimeoutMs: config.tlsHandshakeTimeout * 1000,
+            maxHandshakes: config.tlsMaxHandshakes,
+          },
         });
       case "daytime":
       case "rfc868": {

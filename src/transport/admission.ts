@@ -7,7 +7,13 @@
 
 import type { Peer } from "./peer.js";
 
-export type Refusal = "limit" | "per-address-limit" | "acl" | "rate-limit" | "proxy-error";
+export type Refusal =
+  | "limit"
+  | "per-address-limit"
+  | "acl"
+  | "rate-limit"
+  | "proxy-error"
+  | "handshake-limit";
 
 export interface Admission {
   /**

@@ -18,6 +18,7 @@ export type CloseReason =
   | "peer-finished"
   | "line-too-long"
   | "idle-timeout"
+  | "handshake-timeout"
   | "shutdown"
   | "served"
   | "error";
@@ -59,8 +60,14 @@ export class Connection {
   peer: Peer;
   /** False while a PROXY header is awaited: admission has not yet seen the real client. */
   admitted = true;
-  /** Monotonic time the connection was accepted. */
-  readonly openedAt: number;
+  /** Monotonic time the connection was accepted (kept when its socket is wrapped in TLS). */
+  openedAt: number;
+  /**
+   * On a TLS listener, from accept until the handshake is done (first
+   * waiting for the client's first bytes, then in the handshake): the
+   * handshake deadline applies, the idle timeout not yet.
+   */
+  tlsState: "awaiting-bytes" | "handshaking" | undefined = undefined;
   /** Monotonic time of the last sign of life, for the idle timeout. */
   lastActive: number;
   /** Monotonic time the connection began to close; -1 while open. */
@@ -144,6 +151,22 @@ export class Connection {
     this.socket.end();
     this.holds = 0;
     this.socket.resume();
+  }
+
+  /**
+   * Hand the socket over (to a TLS layer built on it): this object stops
+   * listening to it and must be dropped without a close.
+   */
+  detach(): Socket {
+    const socket = this.socket;
+    socket.off("data", onSocketData);
+    socket.off("end", onSocketEnd);
+    socket.off("error", onSocketError);
+    socket.off("close", onSocketClose);
+    socket.off("drain", onSocketDrain);
+    (socket as OwnedSocket)[kConnection] = undefined;
+    this.handler = NO_HANDLER;
+    return socket;
   }
 
   /** Give up on a connection that would not close politely. */

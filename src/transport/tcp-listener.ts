@@ -32,6 +32,7 @@ import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+import { type TlsListenerOptions, TlsStart, unread } from "./tls-start.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
@@ -64,10 +65,11 @@ export interface TcpListenerOptions {
    */
   proxyProtocol?: { trusted: (address: string) => boolean };
   /**
-   * Wraps an admitted socket before the service sees it (TLS: the handshake
-   * starts only after admission, so a refused client gets no byte).
+   * Serve over TLS: the handshake starts only after admission (a refused
+   * client gets no byte) and only once the client's first bytes arrive
+   * (tls-start.ts says why), within a deadline and a cap of its own.
    */
-  wrap?: (socket: Socket) => Socket;
+  tls?: TlsListenerOptions;
 }
 
 export interface ConnectionInfo {
@@ -112,7 +114,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly fd: number | undefined;
   private readonly admission: Admission;
   private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
-  private readonly wrap: TcpListenerOptions["wrap"];
+  private readonly tls: TlsListenerOptions | undefined;
+  /** TLS handshakes begun and not yet done or ended. */
+  private handshakes = 0;
+  private handshakeTimeouts: Counter | undefined;
   private readonly metrics: ListenerMetrics;
   /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
   private internalErrors: Counter | undefined;
@@ -141,7 +146,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.counters = options.counters ?? new CounterRegistry();
     this.admission = options.admission ?? LIMIT_ONLY;
     this.proxyProtocol = options.proxyProtocol;
-    this.wrap = options.wrap;
+    this.tls = options.tls;
     this.metrics = listenerMetrics(this.counters, this.name);
     this.throttle = new ThrottledLog(this.clock);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
@@ -282,6 +287,9 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         if (now - connection.openedAt >= PROXY_HEADER_TIMEOUT_MS) {
           this.refuseLate(connection, "proxy-error", "no complete PROXY header within 3 s");
         }
+      } else if (connection.tlsState !== undefined) {
+        const tls = this.tls as TlsListenerOptions;
+        if (now - connection.openedAt >= tls.handshakeTimeoutMs) this.handshakeTimedOut(connection);
       } else if (
         idleMs > 0 &&
         now - connection.lastActive >= idleMs &&
@@ -351,6 +359,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection)) return;
+    if (connection.tlsState === "handshaking") this.handshakes--;
     this.metrics.active.value--;
     if (!connection.admitted) {
       // Never admitted (a PROXY header that never came, or a refused client): nothing to log.
@@ -413,12 +422,78 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
       return;
     }
-    const socket = this.wrap === undefined ? raw : this.wrap(raw);
     this.metrics.accepted.value++;
     this.metrics.active.value++;
-    const connection = new Connection(socket, peer, this);
+    const connection = new Connection(raw, peer, this);
     this.live.add(connection);
+    if (this.tls !== undefined) {
+      connection.tlsState = "awaiting-bytes";
+      connection.handler = new TlsStart(
+        (first) => this.startTls(connection, first),
+        () => connection.destroy(),
+      );
+      return;
+    }
     this.opened(connection, undefined);
+  }
+
+  /**
+   * The client's first bytes: over the cap of handshakes in progress it is
+   * refused; else TLS is built on its socket (which reads `first` again) and
+   * the service gets the connection.
+   */
+  private startTls(plain: Connection, first: Buffer): void {
+    const tls = this.tls as TlsListenerOptions;
+    if (this.handshakes >= tls.maxHandshakes) {
+      this.refuseLate(plain, "handshake-limit", `${tls.maxHandshakes} TLS handshakes in progress`);
+      return;
+    }
+    const raw = plain.detach();
+    this.live.delete(plain);
+    unread(raw, first);
+    const connection = new Connection(tls.wrap(raw), plain.peer, this);
+    connection.openedAt = plain.openedAt;
+    connection.tlsState = "handshaking";
+    this.handshakes++;
+    this.live.add(connection);
+    connection.socket.once("secure", () => this.handshakeDone(connection));
+    this.opened(connection, undefined);
+  }
+
+  private handshakeDone(connection: Connection): void {
+    if (connection.tlsState !== "handshaking") return;
+    connection.tlsState = undefined;
+    this.handshakes--;
+    // The idle timeout counts from here.
+    connection.lastActive = this.clock.monotonic();
+  }
+
+  /** No handshake within the deadline: destroyed (there is no TLS to close politely), counted, logged. */
+  private handshakeTimedOut(connection: Connection): void {
+    const tls = this.tls as TlsListenerOptions;
+    this.handshakeTimeouts ??= this.counters.counter(
+      "timeserver_tls_handshake_timeouts_total",
+      "TLS connections destroyed because their handshake was not done within --tls-handshake-timeout.",
+      { protocol: this.name },
+    );
+    this.handshakeTimeouts.value++;
+    connection.handler = NO_HANDLER;
+    connection.closeReason = "handshake-timeout";
+    connection.destroy();
+    if (this.logger.infoOn) {
+      const suppressed = this.throttle.take("handshake-timeout");
+      if (suppressed !== undefined) {
+        this.logger.info(
+          `TLS handshake not done within ${tls.handshakeTimeoutMs / 1000} s: closed ${connection.name}${this.label()}${suppressedSuffix(suppressed, "closed")}`,
+          {
+            event: "handshake-timeout",
+            remoteAddress: connection.peer.address,
+            remotePort: connection.peer.port,
+            suppressed,
+          },
+        );
+      }
+    }
   }
 
   /**
@@ -432,7 +507,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.admission.active !== false ||
       this.logger.infoOn ||
       this.proxyProtocol !== undefined ||
-      this.wrap !== undefined ||
+      this.tls !== undefined ||
       this.listenerCount("connection") > 0 ||
       this.listenerCount("disconnect") > 0 ||
       this.listenerCount("rejected") > 0 ||
@@ -523,7 +598,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     socket.on("error", ignoreError);
     socket.destroy();
     this.metrics.refused(reason).value++;
-    const level = reason === "limit" || reason === "per-address-limit" ? "warn" : "info";
+    const level =
+      reason === "limit" || reason === "per-address-limit" || reason === "handshake-limit"
+        ? "warn"
+        : "info";
     if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
       const suppressed = this.throttle.take(reason);
       if (suppressed !== undefined) {
@@ -588,6 +666,8 @@ function refusalText(reason: Refusal, max: number): string {
       return "Rate limit exceeded";
     case "proxy-error":
       return "Bad or missing PROXY protocol header";
+    case "handshake-limit":
+      return "TLS handshake limit reached";
   }
 }
 

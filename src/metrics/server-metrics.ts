@@ -32,16 +32,25 @@ export function listenerMetrics(registry: CounterRegistry, protocol: string): Li
     refused(reason) {
       let counter = refused.get(reason);
       if (counter === undefined) {
-        counter = registry.counter(
-          "timeserver_connections_refused_total",
-          "TCP connections closed at once, with no byte sent, by reason.",
-          { protocol, reason },
-        );
+        counter = refusedCounter(registry, protocol, reason);
         refused.set(reason, counter);
       }
       return counter;
     },
   };
+}
+
+/** TCP connections refused by `protocol`'s listener for `reason`. */
+export function refusedCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  reason: Refusal,
+): Counter {
+  return registry.counter(
+    "timeserver_connections_refused_total",
+    "TCP connections closed at once, with no byte sent, by reason.",
+    { protocol, reason },
+  );
 }
 
 /** Requests by protocol, transport and result: time, quit, invalid, too-long; ok for the standard protocols. */

@@ -43,6 +43,8 @@ export async function runServerProcess(
           logger,
           snapshot: () => runtime.counters.snapshot(),
           ready: () => runtime.ready,
+          descriptors: runtime.descriptors,
+          counters: runtime.counters,
         });
   const started = Promise.all([runtime.listen(), metrics?.listen()]);
   let stopping = false;

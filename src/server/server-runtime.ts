@@ -19,6 +19,7 @@ import type { GreetingService } from "../services/greeting-service.js";
 import { LineService } from "../services/line-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
+import { DescriptorBudget } from "../transport/descriptor-budget.js";
 import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
 import { TcpListener } from "../transport/tcp-listener.js";
@@ -51,6 +52,8 @@ export class ServerRuntime {
   /** The line protocol's plain TCP listener, unless it is off (inherited TLS only). */
   readonly line: TcpListener | undefined;
   private readonly budget: TurnBudget;
+  /** Every client connection of the process, whichever listener (the metrics endpoint's too). */
+  readonly descriptors = new DescriptorBudget();
   private readonly tls: TlsContext | undefined;
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
@@ -117,6 +120,11 @@ export class ServerRuntime {
       this.state = "stopped";
       throw (failed as PromiseRejectedResult).reason;
     }
+    let wanted = 0;
+    for (const listener of this.listeners) {
+      if (listener instanceof TcpListener) wanted += listener.maxConnections;
+    }
+    this.descriptors.fit(wanted, this.logger);
     this.sweepTimer = this.clock.every(POLICY_SWEEP_MS, () => this.admission.sweep());
     this.state = "serving";
   }
@@ -230,6 +238,7 @@ export class ServerRuntime {
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
       closeGraceMs: DEFAULTS.closeGrace,
+      descriptors: this.descriptors,
     };
     switch (row.service) {
       case "line": {

@@ -13,7 +13,8 @@ export type Refusal =
   | "acl"
   | "rate-limit"
   | "proxy-error"
-  | "handshake-limit";
+  | "handshake-limit"
+  | "descriptor-limit";
 
 export interface Admission {
   /**

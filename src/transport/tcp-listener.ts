@@ -27,6 +27,7 @@ import {
   NO_HANDLER,
 } from "./connection.js";
 import { ConnectionList } from "./connection-list.js";
+import type { DescriptorBudget } from "./descriptor-budget.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
@@ -70,6 +71,11 @@ export interface TcpListenerOptions {
    * (tls-start.ts says why), within a deadline and a cap of its own.
    */
   tls?: TlsListenerOptions;
+  /**
+   * The process's descriptor budget, shared with its other listeners; without
+   * one the listener fits its own limit under the descriptor limit alone.
+   */
+  descriptors?: DescriptorBudget;
 }
 
 export interface ConnectionInfo {
@@ -115,6 +121,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly admission: Admission;
   private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
   private readonly tls: TlsListenerOptions | undefined;
+  private readonly descriptors: DescriptorBudget | undefined;
   /** TLS handshakes begun and not yet done or ended. */
   private handshakes = 0;
   private handshakeTimeouts: Counter | undefined;
@@ -147,6 +154,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.admission = options.admission ?? LIMIT_ONLY;
     this.proxyProtocol = options.proxyProtocol;
     this.tls = options.tls;
+    this.descriptors = options.descriptors;
     this.metrics = listenerMetrics(this.counters, this.name);
     this.throttle = new ThrottledLog(this.clock);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
@@ -198,7 +206,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.server.listen(target, () => {
         this.server.off("error", onError);
         this.state = "listening";
-        this.fitToDescriptorLimit();
+        if (this.descriptors === undefined) this.fitToDescriptorLimit();
         this.sweepTimer = this.clock.every(SWEEP_INTERVAL_MS, () => this.sweep());
         const address = this.address() as AddressInfo;
         this.logger.lifecycle(
@@ -359,6 +367,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
 
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection)) return;
+    this.descriptors?.give();
     if (connection.tlsState === "handshaking") this.handshakes--;
     this.metrics.active.value--;
     if (!connection.admitted) {
@@ -420,6 +429,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const refusal = admission.admitConnection(peer, this.live.size, this.effectiveMax);
     if (refusal !== undefined) {
       this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
+      return;
+    }
+    if (this.descriptors?.take() === false) {
+      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, "descriptor-limit");
       return;
     }
     this.metrics.accepted.value++;
@@ -535,6 +548,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.refuse(socket, info, "limit");
       return;
     }
+    if (this.descriptors?.take() === false) {
+      this.refuse(socket, info, "descriptor-limit");
+      return;
+    }
     this.metrics.active.value++;
     const connection = new Connection(socket, proxy, this);
     connection.admitted = false;
@@ -599,7 +616,10 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     socket.destroy();
     this.metrics.refused(reason).value++;
     const level =
-      reason === "limit" || reason === "per-address-limit" || reason === "handshake-limit"
+      reason === "limit" ||
+      reason === "per-address-limit" ||
+      reason === "handshake-limit" ||
+      reason === "descriptor-limit"
         ? "warn"
         : "info";
     if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
@@ -607,7 +627,11 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       if (suppressed !== undefined) {
         const who = formatHostPort(info.remoteAddress, info.remotePort);
         const why = detail === undefined ? "" : ` (${detail})`;
-        const message = `${refusalText(reason, this.effectiveMax)}: refused ${who}${why}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
+        const max =
+          reason === "descriptor-limit"
+            ? (this.descriptors as DescriptorBudget).room
+            : this.effectiveMax;
+        const message = `${refusalText(reason, max)}: refused ${who}${why}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
         this.logger[level](message, { event: "rejected", reason, ...info, suppressed });
       }
     }
@@ -668,6 +692,8 @@ function refusalText(reason: Refusal, max: number): string {
       return "Bad or missing PROXY protocol header";
     case "handshake-limit":
       return "TLS handshake limit reached";
+    case "descriptor-limit":
+      return `Connection limit of ${max} reached across all listeners (file descriptors)`;
   }
 }
 

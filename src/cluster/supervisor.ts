@@ -62,7 +62,12 @@ export class ClusterSupervisor {
   /** The port new workers ask node:cluster for; see portForNewWorker. */
   private sharedPort: number;
   private restarts = 0;
-  private readonly reportWaiters = new Map<number, { id: number; done: () => void }>();
+  /**
+   * Keyed by request, not by worker: overlapping scrapes each wait for their
+   * own answers (keyed by worker, a newer scrape's waiter replaced an older
+   * one's, which then waited out the whole timeout).
+   */
+  private readonly reportWaiters = new Map<number, () => void>();
   private reportId = 0;
   private stopTimer: NodeJS.Timeout | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -156,14 +161,14 @@ export class ClusterSupervisor {
       asked.map(
         (slot) =>
           new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, REPORT_TIMEOUT_MS);
             const id = ++this.reportId;
-            this.reportWaiters.set(slot.id, {
-              id,
-              done: () => {
-                clearTimeout(timer);
-                resolve();
-              },
+            const timer = setTimeout(() => {
+              this.reportWaiters.delete(id);
+              resolve();
+            }, REPORT_TIMEOUT_MS);
+            this.reportWaiters.set(id, () => {
+              clearTimeout(timer);
+              resolve();
             });
             this.send(slot, { type: "report", id });
           }),
@@ -221,10 +226,11 @@ export class ClusterSupervisor {
         break;
       case "stats": {
         this.counters.report(slot.id, message.metrics);
-        const waiting = this.reportWaiters.get(slot.id);
-        if (waiting !== undefined && waiting.id === message.id) {
-          this.reportWaiters.delete(slot.id);
-          waiting.done();
+        if (message.id === undefined) break;
+        const done = this.reportWaiters.get(message.id);
+        if (done !== undefined) {
+          this.reportWaiters.delete(message.id);
+          done();
         }
         break;
       }

@@ -9,6 +9,7 @@ import { isKnownTimeZone } from "../clock/time-of-day.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
+import { UDP_GREETING_RATE } from "../policy/source-rate.js";
 import { DEFAULTS, LIMITS } from "../server/time-server.js";
 import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import { TLS_HANDSHAKE_TIMEOUT_S, TLS_MAX_HANDSHAKES } from "../transport/tls-start.js";
@@ -77,6 +78,8 @@ export interface ServerConfig {
   tlsMaxHandshakes: number;
   /** TLS connections per process; undefined = what fits the memory (memory-limit.ts). */
   tlsMaxConnections: number | undefined;
+  /** Replies per second per source for daytime and RFC 868 over UDP; 0 = no bound. */
+  udpGreetingRate: number;
   /** Prometheus /metrics, /healthz and /readyz over HTTP; undefined = off. */
   metricsPort: number | undefined;
   metricsHost: string;
@@ -350,6 +353,15 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
       raw.trim().toLowerCase() === "auto"
         ? undefined
         : parseInteger(source, raw, 1, LIMITS.maxConnections),
+  }),
+  option<ServerConfig, "udpGreetingRate">("udpGreetingRate", {
+    name: "udp-greeting-rate",
+    env: "TIMESERVER_UDP_GREETING_RATE",
+    value: "<per-second>",
+    description:
+      "daytime and RFC 868 replies over UDP per second per source address (they answer even an empty datagram: a reflector's bound); 0 = no bound",
+    default: UDP_GREETING_RATE,
+    parse: parseRate,
   }),
   option<ServerConfig, "metricsPort">("metricsPort", {
     name: "metrics-port",

@@ -14,6 +14,7 @@ import { CounterRegistry } from "../metrics/counters.js";
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
+import { SourceRate, UDP_GREETING_BURST } from "../policy/source-rate.js";
 import { createDaytimeService } from "../services/daytime-service.js";
 import type { GreetingService } from "../services/greeting-service.js";
 import { LineService } from "../services/line-service.js";
@@ -25,7 +26,7 @@ import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limi
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { TurnBudget } from "../transport/turn-budget.js";
-import { UdpListener } from "../transport/udp-listener.js";
+import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { DEFAULTS } from "./time-server.js";
 
@@ -43,6 +44,10 @@ export interface RuntimeOptions {
 }
 
 const POLICY_SWEEP_MS = 1000;
+const OVER_GREETING_RATE: Drop = {
+  reason: "rate-limit",
+  detail: "over --udp-greeting-rate for its source",
+};
 
 export class ServerRuntime {
   readonly counters = new CounterRegistry();
@@ -58,6 +63,7 @@ export class ServerRuntime {
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
+  private greetingRate: SourceRate | undefined;
   private state: "new" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
@@ -221,6 +227,28 @@ export class ServerRuntime {
     return fit;
   }
 
+  /**
+   * Daytime and RFC 868 over UDP within --udp-greeting-rate per source (one
+   * table for both): over it a datagram is dropped as rate-limit.
+   */
+  private sourceRated(service: GreetingService): UdpService {
+    const perSecond = this.config.udpGreetingRate;
+    if (perSecond <= 0) return service;
+    this.greetingRate ??= new SourceRate(
+      perSecond,
+      Math.max(UDP_GREETING_BURST, Math.ceil(perSecond)),
+    );
+    const rate = this.greetingRate;
+    const clock = this.clock;
+    return {
+      name: service.name,
+      handle: (datagram, peer) =>
+        rate.allow(peer.address, clock.monotonic())
+          ? service.handle(datagram, peer)
+          : OVER_GREETING_RATE,
+    };
+  }
+
   private build(row: ServiceRow, port: number, inherited: InheritedSocket | undefined): Listener {
     const config = this.config;
     const common = {
@@ -266,7 +294,8 @@ export class ServerRuntime {
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
-        if (row.transport === "udp") return new UdpListener({ ...common, service });
+        if (row.transport === "udp")
+          return new UdpListener({ ...common, service: this.sourceRated(service) });
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":

@@ -177,9 +177,17 @@ function stalledHandshake(port: number): void {
 function held(port: number): { socket: net.Socket; ask: () => void } {
   const socket = net.connect(port, "127.0.0.1");
   socket.setEncoding("latin1");
+  let pending = "";
   socket.on("data", (chunk: string) => {
-    if (JAM.test(chunk)) tally.line++;
-    else tally.wrong++;
+    // Replies may arrive two to a read, or split: count whole lines.
+    pending += chunk;
+    let end = pending.indexOf("\r\n");
+    while (end >= 0) {
+      if (JAM.test(pending.slice(0, end + 2))) tally.line++;
+      else tally.wrong++;
+      pending = pending.slice(end + 2);
+      end = pending.indexOf("\r\n");
+    }
   });
   socket.on("error", () => tally.failed++);
   return { socket, ask: () => socket.write("TIME\r\n") };

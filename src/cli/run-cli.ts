@@ -4,6 +4,7 @@
  */
 
 import type { ProgramCommand } from "../config/command-line.js";
+import { helpColumns } from "../config/program-help.js";
 import { TimeServerError } from "../errors.js";
 import { packageVersion } from "../version.js";
 import { exitQuietlyWhenClosed } from "./closed-output.js";
@@ -42,7 +43,7 @@ export function runProgram<C>(
 ): void {
   runCli(program, async () => {
     const command = parse(process.argv.slice(2), process.env);
-    if (command.kind === "help") process.stdout.write(command.text);
+    if (command.kind === "help") process.stdout.write(command.format(helpColumns(process.stdout)));
     else if (command.kind === "version") process.stdout.write(`${program} ${packageVersion()}\n`);
     else await run(command.config);
   });

@@ -67,7 +67,7 @@ async function runLines(
   }
 }
 
-/** The seed's interactive client: a `>> ` prompt, the reply, a blank line. */
+/** The original exercise's interactive client: a `>> ` prompt, the reply, a blank line. */
 async function runPrompt(connection: LineConnection): Promise<void> {
   const prompt = createInterface({ input: process.stdin, output: process.stdout, prompt: ">> " });
   let atPrompt = false;

@@ -16,6 +16,7 @@ import { workerCountWarning } from "../config/worker-count.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
+import { randomNtsSecret } from "../server/nts-secret.js";
 import { runServerProcess } from "../server/server-process.js";
 import { inheritedSockets } from "../transport/inherited-sockets.js";
 import { installProcessSignals } from "./process-signals.js";
@@ -55,7 +56,10 @@ if (cluster.isWorker && process.env[KEEPER_ROLE_VARIABLE] === KEEPER_ROLE) {
       if (warning !== undefined) {
         logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
       }
-      await runClusterPrimary(config, logger, (reload) =>
+      // Without a secret file every worker must still open the others' NTS cookies.
+      const shared =
+        config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
+      await runClusterPrimary(shared, logger, (reload) =>
         installProcessSignals(logger, { onHangup: reload }),
       );
     } else {

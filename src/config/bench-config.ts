@@ -13,7 +13,6 @@ import {
 } from "../bench/bench-options.js";
 import { TimeServerError } from "../errors.js";
 import {
-  formatHelp,
   type OptionSpec,
   optionValue,
   type ProgramCommand,
@@ -22,6 +21,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { parseChoice, parseHost, parseInteger, parsePort, parseSeconds } from "./option-values.js";
+import { formatHelp, type ProgramHelp } from "./program-help.js";
 
 export type BenchOutput = "text" | "quiet" | "json";
 
@@ -56,7 +56,7 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
   {
     name: "mode",
     value: "<mode>",
-    description: "rr, churn or hold (see below)",
+    description: "rr, churn or hold (see Modes)",
     defaultText: BENCH_DEFAULTS.mode,
   },
   {
@@ -103,22 +103,48 @@ export const BENCH_OPTIONS: readonly OptionSpec[] = [
   ...STANDARD_OPTIONS,
 ];
 
-const USAGE = "timebench [options]";
-const SUMMARY =
-  "Load generator for the time server: drives TIME requests and checks every reply byte for byte.";
+export const BENCH_HELP: ProgramHelp = {
+  name: "timebench",
+  usage: "timebench [options]",
+  summary:
+    "Load generator for the time server: drives TIME requests and checks every reply byte for byte.",
+  options: BENCH_OPTIONS,
+  notes: [
+    {
+      title: "Modes",
+      text:
+        "  rr     TIME requests on persistent connections, --pipeline in flight on each\n" +
+        "  churn  sessions back to back: connect, TIME, QUIT, wait for the close\n" +
+        "  hold   open the connections, keep them idle --hold-seconds, then ask each once",
+    },
+    {
+      title: "Output",
+      text: "Prints a summary at the end (Ctrl-C ends the run early and still prints it).",
+    },
+    {
+      title: "Exit status",
+      text: "0 when the run finished, 1 when the server cannot be reached, 2 for bad options.",
+    },
+  ],
+  examples: [
+    {
+      command: "timebench -c 100 -d 10",
+      what: "100 connections, one request in flight each, 10 s",
+    },
+    {
+      command: "timebench -c 100 -P 16 -q",
+      what: "16 requests in flight per connection, one line out",
+    },
+    { command: "timebench --mode churn -c 50 --json", what: "short sessions, the figures as JSON" },
+    {
+      command: "timebench --mode hold -c 15000 --hold-seconds 30",
+      what: "hold 15,000 idle connections, then check each still answers",
+    },
+  ],
+};
 
-export function benchHelp(): string {
-  return formatHelp(
-    USAGE,
-    SUMMARY,
-    BENCH_OPTIONS,
-    "Modes:\n" +
-      "  rr     TIME requests on persistent connections, --pipeline in flight on each\n" +
-      "  churn  sessions back to back: connect, TIME, QUIT, wait for the close\n" +
-      "  hold   open the connections, keep them idle --hold-seconds, then ask each once\n\n" +
-      "Prints a summary at the end (Ctrl-C ends the run early and still prints it).\n" +
-      "Exit status: 0 when the run finished, 1 when the server cannot be reached, 2 for bad options.",
-  );
+export function benchHelp(columns?: number): string {
+  return formatHelp(BENCH_HELP, columns);
 }
 
 export function parseBenchCommand(argv: readonly string[], env: NodeJS.ProcessEnv): BenchCommand {

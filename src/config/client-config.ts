@@ -3,7 +3,6 @@
  */
 
 import {
-  formatHelp,
   type OptionSpec,
   optionValue,
   type ProgramCommand,
@@ -12,6 +11,7 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { parseHost, parsePort, parseSeconds } from "./option-values.js";
+import { formatHelp, type ProgramHelp } from "./program-help.js";
 
 export interface ClientConfig {
   host: string;
@@ -49,13 +49,35 @@ export const CLIENT_OPTIONS: readonly OptionSpec[] = [
   ...STANDARD_OPTIONS,
 ];
 
-const USAGE = "timeclient [options] [COMMAND...]";
-const SUMMARY = `Talks to a timeserver. Each COMMAND (e.g. TIME, QUIT) is sent as a line and its reply printed.
-With no COMMAND, lines are read from stdin; on a terminal, at a ">> " prompt.`;
+export const CLIENT_HELP: ProgramHelp = {
+  name: "timeclient",
+  usage: "timeclient [options] [COMMAND...]",
+  summary:
+    "Talks to a timeserver over the line protocol. Each COMMAND (e.g. TIME, QUIT) is sent as a line and its reply printed. " +
+    'With no COMMAND, lines are read from stdin; on a terminal, at a ">> " prompt.',
+  options: CLIENT_OPTIONS,
+  notes: [
+    {
+      title: "Exit status",
+      text:
+        "0 when the server closed the connection, or when whatever reads the output stopped reading; " +
+        "1 when the server cannot be reached or does not answer within --timeout; 2 for bad flags; " +
+        "130 after Ctrl-C at the prompt.",
+    },
+  ],
+  examples: [
+    { command: "timeclient TIME QUIT", what: "ask the time once, then end the session" },
+    {
+      command: "timeclient --host time.example.org --port 45000",
+      what: 'an interactive ">> " prompt on a terminal',
+    },
+    { command: "printf 'TIME\\nTIME\\n' | timeclient", what: "send the lines piped in" },
+  ],
+};
 
 export function parseClientCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ClientCommand {
   const parsed = parseCommandLine(CLIENT_OPTIONS, argv, env, { allowPositionals: true });
-  const standard = standardCommand(parsed, () => formatHelp(USAGE, SUMMARY, CLIENT_OPTIONS));
+  const standard = standardCommand(parsed, (columns) => formatHelp(CLIENT_HELP, columns));
   if (standard !== undefined) return standard;
   return {
     kind: "run",

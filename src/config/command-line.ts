@@ -23,6 +23,10 @@ export interface OptionSpec {
   defaultText?: string;
   /** May be given several times; the values are joined with commas, as a variable would list them. */
   multiple?: boolean;
+  /** The heading it is listed under in --help, the man page and docs/configuration.md. */
+  section?: string;
+  /** More than --help has room for: shown in the man page and docs/configuration.md. */
+  details?: string;
 }
 
 /**
@@ -68,21 +72,33 @@ export function readOptions<C>(parsed: ParsedCommandLine, options: readonly Conf
 /** What a program's command line asks for: a run with its config, or just help or the version. */
 export type ProgramCommand<C> =
   | { kind: "run"; config: C }
-  | { kind: "help"; text: string }
+  | { kind: "help"; format: (columns: number) => string }
   | { kind: "version" };
 
 /** --help and --version, which every program has. */
 export const STANDARD_OPTIONS: readonly OptionSpec[] = [
-  { name: "help", short: "h", type: "boolean", description: "show this help and exit" },
-  { name: "version", short: "V", type: "boolean", description: "show the version and exit" },
+  {
+    name: "help",
+    short: "h",
+    type: "boolean",
+    section: "General",
+    description: "show this help and exit",
+  },
+  {
+    name: "version",
+    short: "V",
+    type: "boolean",
+    section: "General",
+    description: "show the version and exit",
+  },
 ];
 
 /** The answer to --help or --version when one was given, else undefined. */
 export function standardCommand(
   parsed: ParsedCommandLine,
-  help: () => string,
+  help: (columns: number) => string,
 ): ProgramCommand<never> | undefined {
-  if (parsed.values.get("help") === true) return { kind: "help", text: help() };
+  if (parsed.values.get("help") === true) return { kind: "help", format: help };
   if (parsed.values.get("version") === true) return { kind: "version" };
   return undefined;
 }
@@ -193,24 +209,6 @@ function describeParseError(error: unknown): string {
     default:
       return message;
   }
-}
-
-export function formatHelp(
-  usage: string,
-  summary: string,
-  specs: readonly OptionSpec[],
-  footer = "",
-): string {
-  const rows = specs.map((spec) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : "    "}--${spec.name}${spec.value ? ` ${spec.value}` : ""}`;
-    const extra: string[] = [];
-    if (spec.defaultText !== undefined) extra.push(`default: ${spec.defaultText}`);
-    if (spec.env !== undefined) extra.push(`env: ${spec.env}`);
-    return { flag, text: spec.description + (extra.length > 0 ? ` (${extra.join("; ")})` : "") };
-  });
-  const width = Math.max(...rows.map((row) => row.flag.length)) + 2;
-  const lines = rows.map((row) => `  ${row.flag.padEnd(width)}${row.text}`);
-  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${lines.join("\n")}\n${footer ? `\n${footer}\n` : ""}`;
 }
 
 /** Read an option through `parse`, which is told where the value came from. */

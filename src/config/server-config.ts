@@ -15,7 +15,6 @@ import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import { TLS_HANDSHAKE_TIMEOUT_S, TLS_MAX_HANDSHAKES } from "../transport/tls-start.js";
 import {
   type ConfigOption,
-  formatHelp,
   type OptionSpec,
   option,
   type ProgramCommand,
@@ -33,6 +32,7 @@ import {
   parsePort,
   parseSeconds,
 } from "./option-values.js";
+import { formatHelp, type ProgramHelp } from "./program-help.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
 
 export interface ServerConfig {
@@ -80,6 +80,17 @@ export interface ServerConfig {
   tlsMaxConnections: number | undefined;
   /** Replies per second per source for daytime and RFC 868 over UDP; 0 = no bound. */
   udpGreetingRate: number;
+  /** NTS Key Establishment (RFC 8915) over TLS 1.3; undefined = off. */
+  ntsKePort: number | undefined;
+  /** Where NTS clients should send NTP, when not this host's --ntp-port: host and optional port. */
+  ntsNtpServer: { host: string; port: number | undefined } | undefined;
+  /** The secret NTS cookie keys are derived from (0600); undefined = a random one per start. */
+  ntsSecretFile: string | undefined;
+  /**
+   * Not an option: the random secret the primary makes when there is no
+   * --nts-secret-file, hex, so that every --workers process shares it.
+   */
+  ntsSecret?: string;
   /** Prometheus /metrics, /healthz and /readyz over HTTP; undefined = off. */
   metricsPort: number | undefined;
   metricsHost: string;
@@ -123,9 +134,23 @@ function parseRate(source: string, raw: string): number {
 
 const optionalPort = (source: string, raw: string): number | undefined => parsePort(source, raw);
 
+/** `host`, `host:port`, `[v6]` or `[v6]:port`. */
+function parseHostPort(source: string, raw: string): { host: string; port: number | undefined } {
+  const text = raw.trim();
+  const match = /^(?:\[([^\]]+)\]|([^:\s[\]]+))(?::(\d+))?$/.exec(text);
+  if (match === null || /^[^[]*:.*:/.test(text))
+    throw configError(source, raw, "must be host, host:port or [IPv6]:port");
+  const host = match[1] ?? match[2] ?? "";
+  if (host.length > 255) throw configError(source, raw, "the host name is too long");
+  return { host, port: match[3] === undefined ? undefined : parsePort(source, match[3], 1) };
+}
+
 export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   option<ServerConfig, "host">("host", {
     name: "host",
+    section: "Listening",
+    details:
+      "An IPv4 or IPv6 address (`[::1]` also accepted) or a host name; `::` listens on IPv6, and on IPv4 too where the system allows.",
     env: "TIMESERVER_HOST",
     value: "<addr>",
     description: "address every listener binds; :: for IPv6",
@@ -134,6 +159,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "port">("port", {
     name: "port",
+    section: "Listening",
+    details: "With 0 the log says which port was picked, at every level but silent.",
     short: "p",
     env: "TIMESERVER_PORT",
     value: "<port>",
@@ -143,6 +170,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "timeZone">("timeZone", {
     name: "tz",
+    section: "Listening",
+    details:
+      "An IANA zone known to Node's ICU (`Asia/Jakarta`, `UTC`, `Etc/GMT-7`). Without it the system zone (`TZ`), checked at start-up: a `TZ` the server cannot apply as written stops it.",
     env: "TIMESERVER_TZ",
     value: "<zone>",
     description: "IANA time zone for replies, e.g. Asia/Jakarta",
@@ -152,22 +182,29 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "logLevel">("logLevel", {
     name: "log-level",
+    section: "Logging",
     env: "TIMESERVER_LOG_LEVEL",
     value: "<level>",
-    description: LOG_LEVELS.join(", "),
+    description: `how much to log: ${LOG_LEVELS.join(", ")}`,
     default: "info",
     parse: (source, raw) => parseChoice(source, raw, LOG_LEVELS),
   }),
   option<ServerConfig, "logFormat">("logFormat", {
     name: "log-format",
+    section: "Logging",
+    details:
+      "`json` writes one pino object per line: `level`, `time`, `pid`, `msg` and the event's fields.",
     env: "TIMESERVER_LOG_FORMAT",
     value: "<format>",
-    description: "text or json (pino)",
+    description: "how log lines look: text or json (pino)",
     default: "text",
     parse: (source, raw) => parseChoice(source, raw, LOG_FORMATS),
   }),
   option<ServerConfig, "maxConnections">("maxConnections", {
     name: "max-connections",
+    section: "Limits",
+    details:
+      "One more is closed as soon as it is accepted, with a warning (at most one a second, counting the rest). Kept below the open-file limit: when the limit leaves less room, the server serves what fits and says so.",
     env: "TIMESERVER_MAX_CONNECTIONS",
     value: "<n>",
     description: `TCP connections served at once per listener and worker, 1-${LIMITS.maxConnections}; more are closed on accept`,
@@ -176,6 +213,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "idleTimeout">("idleTimeout", {
     name: "idle-timeout",
+    section: "Limits",
+    details:
+      "Never earlier and at most 250 ms later, measured on a monotonic clock from the last byte.",
     env: "TIMESERVER_IDLE_TIMEOUT",
     value: "<seconds>",
     description: `disconnect a client silent this long, 0-${LIMITS.idleTimeout}; 0 = never`,
@@ -184,6 +224,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "maxLine">("maxLine", {
     name: "max-line",
+    section: "Limits",
+    details: "Bytes before the LF; such a line first gets one `Invalid command`.",
     env: "TIMESERVER_MAX_LINE",
     value: "<bytes>",
     description: `longest request line, 5-${LIMITS.maxLine}; longer ones close the connection`,
@@ -192,6 +234,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "workers">("workers", {
     name: "workers",
+    section: "Processes",
+    details: "More than the available cores starts, with a warning. Limits apply per worker.",
     env: "TIMESERVER_WORKERS",
     value: "<n|auto>",
     description: `server processes sharing the ports, 1-${MAX_WORKERS}; auto = one per CPU`,
@@ -200,33 +244,38 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "daytimePort">("daytimePort", {
     name: "daytime-port",
+    section: "Standard protocols",
     env: "TIMESERVER_DAYTIME_PORT",
     value: "<port>",
-    description: "serve RFC 867 daytime on this TCP and UDP port (standard: 13)",
+    description: "serve RFC 867 daytime on this TCP and UDP port, 0-65535 (standard: 13)",
     defaultText: "off",
     default: undefined,
     parse: optionalPort,
   }),
   option<ServerConfig, "rfc868Port">("rfc868Port", {
     name: "rfc868-port",
+    section: "Standard protocols",
     env: "TIMESERVER_RFC868_PORT",
     value: "<port>",
-    description: "serve RFC 868 time on this TCP and UDP port (standard: 37)",
+    description: "serve RFC 868 time on this TCP and UDP port, 0-65535 (standard: 37)",
     defaultText: "off",
     default: undefined,
     parse: optionalPort,
   }),
   option<ServerConfig, "ntpPort">("ntpPort", {
     name: "ntp-port",
+    section: "Standard protocols",
     env: "TIMESERVER_NTP_PORT",
     value: "<port>",
-    description: "serve SNTPv4 on this UDP port (standard: 123)",
+    description: "serve SNTPv4 on this UDP port, 0-65535 (standard: 123)",
     defaultText: "off",
     default: undefined,
     parse: optionalPort,
   }),
   option<ServerConfig, "ntpStratum">("ntpStratum", {
     name: "ntp-stratum",
+    section: "Standard protocols",
+    details: "As chrony's `local stratum`, 10 by default.",
     env: "TIMESERVER_NTP_STRATUM",
     value: "<1-15>",
     description: "the stratum SNTP replies claim (rdate -n refuses 15)",
@@ -235,6 +284,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "allow">("allow", {
     name: "allow",
+    section: "Protection",
+    details:
+      "CIDRs or bare addresses (/32 or /128), comma-separated, IPv4 and IPv6. A flag replaces its variable's list.",
     env: "TIMESERVER_ALLOW",
     value: "<cidr,...>",
     multiple: true,
@@ -245,6 +297,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "deny">("deny", {
     name: "deny",
+    section: "Protection",
+    details:
+      "CIDRs or bare addresses, comma-separated, IPv4 and IPv6; an IPv4-mapped peer matches IPv4 rules.",
     env: "TIMESERVER_DENY",
     value: "<cidr,...>",
     multiple: true,
@@ -256,6 +311,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "maxConnectionsPerIp">("maxConnectionsPerIp", {
     name: "max-connections-per-ip",
+    section: "Protection",
+    details: "Counted over every TCP listener of the process (line, TLS, daytime, RFC 868).",
     env: "TIMESERVER_MAX_CONNECTIONS_PER_IP",
     value: "<n>",
     description: "TCP connections one address may hold at once, 0-1000000; 0 = no limit",
@@ -264,6 +321,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "rateLimit">("rateLimit", {
     name: "rate-limit",
+    section: "Protection",
+    details:
+      "0-1000000, decimals allowed. One token bucket per address on a monotonic clock, shared by every protocol; each line-protocol line (invalid ones too), each daytime/RFC 868 TCP connection and each datagram spends a token.",
     env: "TIMESERVER_RATE_LIMIT",
     value: "<per-second>",
     description: "requests per second per address over every protocol; 0 = no limit",
@@ -272,6 +332,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "rateBurst">("rateBurst", {
     name: "rate-burst",
+    section: "Protection",
+    details: "1-1000000; needs --rate-limit.",
     env: "TIMESERVER_RATE_BURST",
     value: "<n>",
     description: "requests one address may make at once before the rate applies",
@@ -281,6 +343,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "proxyProtocol">("proxyProtocol", {
     name: "proxy-protocol",
+    section: "Behind a proxy",
+    details:
+      "v1 text or v2 binary, told apart by their signatures. A connection from outside --trusted-proxies, a malformed header, or no complete header within 3 s is closed with no byte sent. As a variable: 1, true, yes or on.",
     type: "boolean",
     env: "TIMESERVER_PROXY_PROTOCOL",
     description:
@@ -291,6 +356,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "trustedProxies">("trustedProxies", {
     name: "trusted-proxies",
+    section: "Behind a proxy",
     env: "TIMESERVER_TRUSTED_PROXIES",
     value: "<cidr,...>",
     multiple: true,
@@ -301,6 +367,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsPort">("tlsPort", {
     name: "tls-port",
+    section: "TLS",
     env: "TIMESERVER_TLS_PORT",
     value: "<port>",
     description:
@@ -311,6 +378,9 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsCert">("tlsCert", {
     name: "tls-cert",
+    section: "TLS",
+    details:
+      "A bad file at start: one line and exit 2; at SIGHUP: a warning, and the old certificate stays.",
     env: "TIMESERVER_TLS_CERT",
     value: "<pem>",
     description: "certificate chain (PEM) for --tls-port; re-read on SIGHUP",
@@ -319,6 +389,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsKey">("tlsKey", {
     name: "tls-key",
+    section: "TLS",
     env: "TIMESERVER_TLS_KEY",
     value: "<pem>",
     description: "private key (PEM) for --tls-port; re-read on SIGHUP",
@@ -327,6 +398,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsHandshakeTimeout">("tlsHandshakeTimeout", {
     name: "tls-handshake-timeout",
+    section: "TLS",
     env: "TIMESERVER_TLS_HANDSHAKE_TIMEOUT",
     value: "<seconds>",
     description:
@@ -336,6 +408,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsMaxHandshakes">("tlsMaxHandshakes", {
     name: "tls-max-handshakes",
+    section: "TLS",
     env: "TIMESERVER_TLS_MAX_HANDSHAKES",
     value: "<n>",
     description: "TLS handshakes in progress at once per process, 1-1000000; more are refused",
@@ -344,6 +417,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "tlsMaxConnections">("tlsMaxConnections", {
     name: "tls-max-connections",
+    section: "TLS",
     env: "TIMESERVER_TLS_MAX_CONNECTIONS",
     value: "<n|auto>",
     description: `TLS connections per process, 1-${LIMITS.maxConnections}; auto = what fits the memory (cgroup limit or RAM), at most --max-connections`,
@@ -356,6 +430,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "udpGreetingRate">("udpGreetingRate", {
     name: "udp-greeting-rate",
+    section: "Protection",
     env: "TIMESERVER_UDP_GREETING_RATE",
     value: "<per-second>",
     description:
@@ -363,8 +438,42 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     default: UDP_GREETING_RATE,
     parse: parseRate,
   }),
+  option<ServerConfig, "ntsKePort">("ntsKePort", {
+    name: "nts-ke-port",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_KE_PORT",
+    value: "<port>",
+    description:
+      "serve NTS key exchange (RFC 8915, TLS 1.3) on this TCP port (standard: 4460; needs --tls-cert, --tls-key and --ntp-port or --nts-ntp-server)",
+    defaultText: "off",
+    default: undefined,
+    parse: optionalPort,
+  }),
+  option<ServerConfig, "ntsNtpServer">("ntsNtpServer", {
+    name: "nts-ntp-server",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_NTP_SERVER",
+    value: "<host[:port]>",
+    description: "tell NTS clients to send NTP there (another replica or address)",
+    defaultText: "this host, --ntp-port",
+    default: undefined,
+    parse: parseHostPort,
+  }),
+  option<ServerConfig, "ntsSecretFile">("ntsSecretFile", {
+    name: "nts-secret-file",
+    section: "Authenticated time (NTS)",
+    env: "TIMESERVER_NTS_SECRET_FILE",
+    value: "<file>",
+    description:
+      "secret (32+ bytes, mode 0600) NTS cookie keys come from, shared by replicas; re-read on SIGHUP",
+    defaultText: "random at start",
+    default: undefined,
+    parse: (_source, raw) => raw,
+  }),
   option<ServerConfig, "metricsPort">("metricsPort", {
     name: "metrics-port",
+    section: "Metrics and health",
+    details: "With --workers the primary serves it, summing the workers' counters.",
     env: "TIMESERVER_METRICS_PORT",
     value: "<port>",
     description: "serve /metrics (Prometheus), /healthz and /readyz over HTTP on this port",
@@ -374,6 +483,8 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   }),
   option<ServerConfig, "metricsHost">("metricsHost", {
     name: "metrics-host",
+    section: "Metrics and health",
+    details: "Not public unless asked.",
     env: "TIMESERVER_METRICS_HOST",
     value: "<addr>",
     description: "address the metrics endpoint binds",
@@ -387,21 +498,68 @@ export const SERVER_OPTIONS: readonly OptionSpec[] = [
   ...STANDARD_OPTIONS,
 ];
 
-const USAGE = "timeserver [options]";
-const SUMMARY =
-  "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection.\n" +
-  "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.";
+export const SERVER_HELP: ProgramHelp = {
+  name: "timeserver",
+  usage: "timeserver [options]",
+  summary:
+    "A time server. Send TIME\\r\\n to get JAM hh:mm:ss\\r\\n; QUIT\\r\\n closes the connection. " +
+    "With --daytime-port, --rfc868-port and --ntp-port it also serves RFC 867, RFC 868 and SNTPv4.",
+  options: SERVER_OPTIONS,
+  notes: [
+    {
+      title: "Environment",
+      text:
+        "Every option can also be set by its variable; a flag wins over its variable, and an empty variable counts as unset. " +
+        "Numbers are decimal digits only. A protocol whose port is not given is off.",
+    },
+    {
+      title: "Signals",
+      text:
+        "SIGTERM or SIGINT shuts down gracefully (a second one exits at once); " +
+        "SIGHUP re-reads the TLS certificate and key and the NTS secret file; SIGUSR1 is ignored.",
+    },
+    {
+      title: "Workers",
+      text:
+        "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr " +
+        "makes the primary accept them and hand them to the workers in turn.",
+    },
+    {
+      title: "Exit status",
+      text: "0 after a clean shutdown, 1 when the server cannot run (an address taken), 2 for bad flags, variables or files.",
+    },
+  ],
+  examples: [
+    {
+      command: "timeserver --port 4000 --tz Asia/Jakarta",
+      what: "the line protocol on port 4000, replies in Jakarta time",
+    },
+    {
+      command: "timeserver --daytime-port 1013 --rfc868-port 1037 --ntp-port 1123",
+      what: "also daytime, RFC 868 and SNTP, on unprivileged ports",
+    },
+    {
+      command: "timeserver --rate-limit 10 --rate-burst 20 --deny 10.0.0.0/8",
+      what: "10 requests a second per address, none from 10.0.0.0/8",
+    },
+    {
+      command: "timeserver --tls-port 45443 --tls-cert cert.pem --tls-key key.pem",
+      what: "the line protocol over TLS as well",
+    },
+    {
+      command: "timeserver --workers auto --metrics-port 9464 --log-format json",
+      what: "one process per core, Prometheus metrics on 127.0.0.1:9464, JSON logs",
+    },
+    {
+      command: "TIMESERVER_PORT=4000 timeserver",
+      what: "the port from its variable instead of a flag",
+    },
+  ],
+};
 
-export function serverHelp(): string {
-  return formatHelp(
-    USAGE,
-    SUMMARY,
-    SERVER_OPTIONS,
-    "Flags win over environment variables. SIGTERM or SIGINT shuts down gracefully;\n" +
-      "SIGHUP re-reads the TLS certificate and key.\n" +
-      "With --workers, each worker accepts connections itself; NODE_CLUSTER_SCHED_POLICY=rr\n" +
-      "makes the primary accept them and hand them to the workers in turn.",
-  );
+/** `timeserver --help`, wrapped to `columns`. */
+export function serverHelp(columns?: number): string {
+  return formatHelp(SERVER_HELP, columns);
 }
 
 export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessEnv): ServerCommand {
@@ -416,12 +574,25 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
 
 /** Options that only make sense together. */
 function checkCombinations(config: ServerConfig): void {
-  const tls = [config.tlsPort, config.tlsCert, config.tlsKey];
+  const tls = [config.tlsPort ?? config.ntsKePort, config.tlsCert, config.tlsKey];
   if (tls.some((value) => value !== undefined) && tls.some((value) => value === undefined)) {
     throw configError(
-      "--tls-port",
-      String(config.tlsPort ?? ""),
-      "--tls-port, --tls-cert and --tls-key go together",
+      config.tlsPort === undefined && config.ntsKePort !== undefined
+        ? "--nts-ke-port"
+        : "--tls-port",
+      String(config.tlsPort ?? config.ntsKePort ?? ""),
+      "--tls-port (or --nts-ke-port), --tls-cert and --tls-key go together",
+    );
+  }
+  if (
+    config.ntsKePort !== undefined &&
+    config.ntpPort === undefined &&
+    config.ntsNtpServer === undefined
+  ) {
+    throw configError(
+      "--nts-ke-port",
+      String(config.ntsKePort),
+      "needs --ntp-port, or --nts-ntp-server naming where NTP is served",
     );
   }
   if (config.rateBurst !== 0 && config.rateLimit === 0) {

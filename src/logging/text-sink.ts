@@ -1,5 +1,5 @@
 /**
- * Human-readable lines in the seed's shape, with a timestamp in front:
+ * Human-readable lines in the original exercise's shape, with a timestamp in front:
  * `2026-11-26T03:21:22.123Z [INFO] Received: TIME from 127.0.0.1`.
  */
 

@@ -5,7 +5,9 @@
  * Used alike by a single-process server and by each --workers worker.
  */
 
+import { randomFillSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
@@ -15,9 +17,13 @@ import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
 import { SourceRate, UDP_GREETING_BURST } from "../policy/source-rate.js";
+import { CookieJar } from "../protocols/nts/cookies.js";
+import { NTS_KE_ALPN } from "../protocols/nts/ke-records.js";
 import { createDaytimeService } from "../services/daytime-service.js";
 import type { GreetingService } from "../services/greeting-service.js";
 import { LineService } from "../services/line-service.js";
+import { NtsKeService } from "../services/nts-ke-service.js";
+import { NtsNtpService } from "../services/nts-ntp-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
 import { DescriptorBudget } from "../transport/descriptor-budget.js";
@@ -27,6 +33,7 @@ import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { TurnBudget } from "../transport/turn-budget.js";
 import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
+import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
 import { DEFAULTS } from "./time-server.js";
 
@@ -48,6 +55,10 @@ const OVER_GREETING_RATE: Drop = {
   reason: "rate-limit",
   detail: "over --udp-greeting-rate for its source",
 };
+/** An NTS-KE connection must finish its handshake and request within this (chrony allows 2 s). */
+export const NTS_KE_TIMEOUT_MS = 5000;
+/** NTS-KE connections at once: each handshake costs a signature, so a flood must not take the loop. */
+export const NTS_KE_MAX_CONNECTIONS = 64;
 
 export class ServerRuntime {
   readonly counters = new CounterRegistry();
@@ -60,6 +71,10 @@ export class ServerRuntime {
   /** Every client connection of the process, whichever listener (the metrics endpoint's too). */
   readonly descriptors = new DescriptorBudget();
   private readonly tls: TlsContext | undefined;
+  private readonly ntsTls: TlsContext | undefined;
+  /** The NTS cookie jar, replaced when SIGHUP re-reads the secret file. */
+  private ntsJar: CookieJar | undefined;
+  private ntpListener: UdpListener | undefined;
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
@@ -92,6 +107,27 @@ export class ServerRuntime {
         );
       }
       this.tls = new TlsContext(config.tlsCert, config.tlsKey);
+    }
+    const ntsKeWanted =
+      config.ntsKePort !== undefined || inherited.some((socket) => socket.name === "nts-ke");
+    if (ntsKeWanted) {
+      if (config.tlsCert === undefined || config.tlsKey === undefined) {
+        throw new TimeServerError(
+          "TS_ERR_CONFIG",
+          "--tls-cert and --tls-key are needed for the NTS-KE listener",
+        );
+      }
+      this.ntsTls = new TlsContext(config.tlsCert, config.tlsKey, {
+        minVersion: "TLSv1.3",
+        alpn: NTS_KE_ALPN,
+      });
+    }
+    if (ntsKeWanted || config.ntsSecretFile !== undefined) {
+      const secret =
+        config.ntsSecretFile !== undefined
+          ? readNtsSecret(config.ntsSecretFile)
+          : Buffer.from(config.ntsSecret ?? randomNtsSecret(), "hex");
+      this.ntsJar = new CookieJar({ secret, random: randomFillSync });
     }
     let line: TcpListener | undefined;
     for (const row of SERVICE_TABLE) {
@@ -148,7 +184,9 @@ export class ServerRuntime {
    * and key). A bad file is a warning, and the old certificate stays in use.
    */
   reload(): void {
+    this.reloadNts();
     if (this.tls === undefined) {
+      if (this.ntsJar !== undefined) return;
       this.logger.lifecycle("info", "Nothing to reload (no TLS listener)", { event: "reload" });
       return;
     }
@@ -169,6 +207,51 @@ export class ServerRuntime {
       );
     }
   }
+
+  /** SIGHUP for NTS: the NTS-KE certificate and the secret file, each kept as it was if bad. */
+  private reloadNts(): void {
+    const file = this.config.ntsSecretFile;
+    if (file !== undefined) {
+      try {
+        this.ntsJar = new CookieJar({ secret: readNtsSecret(file), random: randomFillSync });
+        this.logger.lifecycle("info", `Reloaded the NTS secret ${file}`, { event: "reload" });
+      } catch (error) {
+        this.logger.lifecycle(
+          "warn",
+          `Kept the old NTS secret: ${error instanceof Error ? error.message : String(error)}`,
+          { event: "reload-failed" },
+        );
+      }
+    }
+    if (this.ntsTls === undefined) return;
+    try {
+      this.ntsTls.reload();
+      this.logger.lifecycle("info", `Reloaded the NTS-KE certificate ${this.ntsTls.certFile}`, {
+        event: "reload",
+      });
+    } catch (error) {
+      this.logger.lifecycle(
+        "warn",
+        `Kept the old NTS-KE certificate: ${error instanceof Error ? error.message : String(error)}`,
+        { event: "reload-failed" },
+      );
+    }
+  }
+
+  private readonly jar = (): CookieJar => this.ntsJar as CookieJar;
+
+  /** Server and Port Negotiation (RFC 8915 §4.1.7–8): sent only when not what a client assumes. */
+  private readonly ntpNegotiation = (): { server?: string; port?: number } => {
+    const elsewhere = this.config.ntsNtpServer;
+    if (elsewhere !== undefined)
+      return {
+        server: elsewhere.host,
+        ...(elsewhere.port === undefined || elsewhere.port === 123 ? {} : { port: elsewhere.port }),
+      };
+    // The bound port: --ntp-port 0 or an inherited socket are known only now.
+    const port = this.ntpListener?.address()?.port ?? this.config.ntpPort;
+    return port === undefined || port === 123 ? {} : { port };
+  };
 
   private line$(): LineService {
     if (this.lineService === undefined) {
@@ -299,15 +382,47 @@ export class ServerRuntime {
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
-        return new UdpListener({
+        this.ntpListener = new UdpListener({
           ...common,
           service: new SntpService({
             stratum: config.ntpStratum,
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            ...(this.ntsJar === undefined
+              ? {}
+              : {
+                  nts: new NtsNtpService({
+                    cookies: this.jar,
+                    logger: this.logger,
+                    counters: this.counters,
+                  }),
+                }),
           }),
         });
+        return this.ntpListener;
+      case "nts-ke": {
+        const service = new NtsKeService({
+          cookies: this.jar,
+          clock: this.clock,
+          logger: this.logger,
+          counters: this.counters,
+          ntp: this.ntpNegotiation,
+        });
+        const tls = this.ntsTls as TlsContext;
+        return new TcpListener({
+          ...tcp,
+          name: "nts-ke",
+          service,
+          maxConnections: Math.min(config.maxConnections, NTS_KE_MAX_CONNECTIONS),
+          idleTimeoutMs: NTS_KE_TIMEOUT_MS,
+          tls: {
+            wrap: (socket) => service.watch(tls.wrap(socket) as TLSSocket),
+            handshakeTimeoutMs: NTS_KE_TIMEOUT_MS,
+            maxHandshakes: Math.min(config.tlsMaxHandshakes, NTS_KE_MAX_CONNECTIONS),
+          },
+        });
+      }
     }
   }
 }

@@ -6,7 +6,7 @@
 
 import type { ServerConfig } from "../config/server-config.js";
 
-export type ServiceName = "line" | "tls" | "daytime" | "rfc868" | "ntp";
+export type ServiceName = "line" | "tls" | "daytime" | "rfc868" | "ntp" | "nts-ke";
 export type Transport = "tcp" | "udp";
 
 export interface ServiceRow {
@@ -24,4 +24,5 @@ export const SERVICE_TABLE: readonly ServiceRow[] = [
   { service: "rfc868", transport: "tcp", port: (config) => config.rfc868Port },
   { service: "rfc868", transport: "udp", port: (config) => config.rfc868Port },
   { service: "ntp", transport: "udp", port: (config) => config.ntpPort },
+  { service: "nts-ke", transport: "tcp", port: (config) => config.ntsKePort },
 ];

@@ -1,5 +1,5 @@
 /**
- * The seed's server as a library: the line protocol on one TCP listener.
+ * The server as a library: the line protocol on one TCP listener.
  * `createTimeServer()` checks its options when it is called (a bad one throws
  * TS_ERR_CONFIG at once, not inside the first accept), then wires the
  * transport's listener to the line service.

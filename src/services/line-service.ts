@@ -1,6 +1,6 @@
 /**
- * The seed's line protocol as a service: what a TIME, QUIT or invalid line
- * means for one connection (the seed's ProcessTheClient, minus the thread).
+ * The line protocol as a service: what a TIME, QUIT or invalid line means
+ * for one connection (the original exercise's ProcessTheClient, minus the thread).
  * It feeds the connection's bytes to the sans-I/O codec, turns its events
  * into replies, counters and log lines, and keeps each turn's work bounded:
  * when the turn budget runs out mid-pipeline it stops reading that client and

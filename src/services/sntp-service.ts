@@ -10,9 +10,15 @@ import type { Clock } from "../clock/clock.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
-import { encodeKissOfDeath, encodeSntpReply, parseSntpRequest } from "../protocols/sntp.js";
+import {
+  encodeKissOfDeath,
+  encodeSntpReply,
+  parseSntpRequest,
+  type SntpRequest,
+} from "../protocols/sntp.js";
 import type { Peer } from "../transport/peer.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
+import type { NtpHeaders, NtsNtpService } from "./nts-ntp-service.js";
 
 export const DEFAULT_NTP_STRATUM = 10;
 
@@ -44,9 +50,11 @@ export interface SntpServiceOptions {
   logger: Logger;
   clock: Clock;
   counters: CounterRegistry;
+  /** Answers requests with NTS fields (RFC 8915); without it they are answered as plain SNTP. */
+  nts?: NtsNtpService;
 }
 
-export class SntpService implements UdpService {
+export class SntpService implements UdpService, NtpHeaders {
   readonly name = "ntp";
   private readonly stratum: number;
   private readonly precision: number;
@@ -54,8 +62,10 @@ export class SntpService implements UdpService {
   private readonly clock: Clock;
   private readonly served: Counter;
   private readonly kissed: Counter;
+  private readonly nts: NtsNtpService | undefined;
 
   constructor(options: SntpServiceOptions) {
+    this.nts = options.nts;
     this.stratum = options.stratum;
     this.logger = options.logger;
     this.clock = options.clock;
@@ -72,7 +82,9 @@ export class SntpService implements UdpService {
    */
   overRate(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined {
     const request = parseSntpRequest(datagram);
-    if (request.kind === "rejected" || !kiss()) return undefined;
+    if (request.kind === "rejected") return undefined;
+    // An NTS client ignores an unauthenticated RATE kiss (RFC 8915 §5.7): drop.
+    if (this.nts?.isNts(datagram) === true || !kiss()) return undefined;
     this.kissed.value++;
     if (this.logger.debugOn) {
       this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
@@ -98,6 +110,10 @@ export class SntpService implements UdpService {
           return { reason: "version", detail: `version ${request.version}` };
       }
     }
+    if (this.nts !== undefined && datagram.length > 48) {
+      const answer = this.nts.answer(datagram, request, receiveTime, peer, this);
+      if (answer !== undefined) return answer;
+    }
     this.served.value++;
     if (this.logger.infoOn) {
       this.logger.info(`Received: NTP request from ${peer.address}`, {
@@ -117,6 +133,17 @@ export class SntpService implements UdpService {
       });
     }
     return reply;
+  }
+
+  /** The 48-byte reply to `request`, for the NTS service. */
+  reply(request: SntpRequest, receiveTime: bigint): Buffer {
+    return encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
+  }
+
+  /** A Kiss-o'-Death with `code` (NTSN), for the NTS service. */
+  kiss(request: SntpRequest, code: string): Buffer {
+    const now = this.clock.nowNs();
+    return encodeKissOfDeath(request, code, this.fields(now, now));
   }
 
   private fields(receiveTime: bigint, transmitTime: bigint) {

@@ -19,7 +19,14 @@ import { TimeServerError } from "../errors.js";
 export const LISTEN_FDS_START = 3;
 
 /** The services a socket can be handed to, by the name its unit gives it (FileDescriptorName=). */
-export type InheritedSocketName = "line" | "daytime" | "rfc868" | "ntp" | "tls" | "metrics";
+export type InheritedSocketName =
+  | "line"
+  | "daytime"
+  | "rfc868"
+  | "ntp"
+  | "tls"
+  | "nts-ke"
+  | "metrics";
 
 export type SocketKind = "stream" | "datagram";
 
@@ -68,6 +75,7 @@ const SERVICES: Record<InheritedSocketName, readonly SocketKind[]> = {
   ntp: ["datagram"],
   tls: ["stream"],
   metrics: ["stream"],
+  "nts-ke": ["stream"],
 };
 
 const SERVICE_NAMES = Object.keys(SERVICES) as InheritedSocketName[];

@@ -33,7 +33,13 @@ import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { type Peer, SocketPeer } from "./peer.js";
 import { ProxyHandshake } from "./proxy-handshake.js";
 import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
-import { type TlsListenerOptions, TlsStart, unread } from "./tls-start.js";
+import {
+  TLS_HANDSHAKE_TIMEOUT_S,
+  TLS_MAX_HANDSHAKES,
+  type TlsListenerOptions,
+  TlsStart,
+  unread,
+} from "./tls-start.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
@@ -71,6 +77,11 @@ export interface TcpListenerOptions {
    * (tls-start.ts says why), within a deadline and a cap of its own.
    */
   tls?: TlsListenerOptions;
+  /**
+   * TLS with the default deadline (the idle timeout, else
+   * TLS_HANDSHAKE_TIMEOUT_S) and cap: `tls: { wrap, … }` in short.
+   */
+  wrap?: (socket: Socket) => Socket;
   /**
    * The process's descriptor budget, shared with its other listeners; without
    * one the listener fits its own limit under the descriptor limit alone.
@@ -153,7 +164,15 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.counters = options.counters ?? new CounterRegistry();
     this.admission = options.admission ?? LIMIT_ONLY;
     this.proxyProtocol = options.proxyProtocol;
-    this.tls = options.tls;
+    this.tls =
+      options.tls ??
+      (options.wrap === undefined
+        ? undefined
+        : {
+            wrap: options.wrap,
+            handshakeTimeoutMs: options.idleTimeoutMs || TLS_HANDSHAKE_TIMEOUT_S * 1000,
+            maxHandshakes: TLS_MAX_HANDSHAKES,
+          });
     this.descriptors = options.descriptors;
     this.metrics = listenerMetrics(this.counters, this.name);
     this.throttle = new ThrottledLog(this.clock);

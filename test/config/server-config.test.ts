@@ -16,7 +16,7 @@ const SEED_OPTIONS = [
   "workers",
 ] as const satisfies readonly (keyof ServerConfig)[];
 
-/** The seed's options of the config: the later protocols and policies have tests of their own. */
+/** The line protocol's options of the config: the later protocols and policies have tests of their own. */
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): Partial<ServerConfig> {
   const command = parseServerCommand(argv, env);
   assert.equal(command.kind, "run");
@@ -36,7 +36,7 @@ function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 describe("server configuration", () => {
-  it("defaults to the seed's address and the issue's limits", () => {
+  it("defaults to the original exercise's address and the issue's limits", () => {
     assert.deepEqual(config([]), {
       host: "0.0.0.0",
       port: 45000,
@@ -144,7 +144,7 @@ describe("server configuration", () => {
       "--max-line",
       "--workers",
     ]) {
-      assert.ok((help as { text: string }).text.includes(flag), flag);
+      assert.ok((help as { format: (columns: number) => string }).format(80).includes(flag), flag);
     }
     assert.equal(parseServerCommand(["-V"], {}).kind, "version");
   });

@@ -12,7 +12,7 @@ export interface Instruction {
 }
 
 export interface Stage {
-  /** The FROM line's image, e.g. "node:20-slim". */
+  /** The FROM line's image, e.g. "node:26-slim". */
   base: string;
   /** The `AS name`, if any. */
   name?: string;

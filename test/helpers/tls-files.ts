@@ -36,8 +36,10 @@ export interface Certificate {
  * `openssl req -x509 -newkey ec ... -subj /CN=localhost` into `dir`, as
  * `<name>-cert.pem` and `<name>-key.pem`; with subjectAltName entries for
  * localhost and 127.0.0.1 so a verifying client accepts it by either name.
+ * With another `host`, the certificate names that host alone (for tests of
+ * a client refusing a certificate that does not name the server).
  */
-export function makeCertificate(dir: string, name: string): Certificate {
+export function makeCertificate(dir: string, name: string, host = "localhost"): Certificate {
   const certFile = join(dir, `${name}-cert.pem`);
   const keyFile = join(dir, `${name}-key.pem`);
   const result = spawnSync(
@@ -57,9 +59,11 @@ export function makeCertificate(dir: string, name: string): Certificate {
       "-days",
       "2",
       "-subj",
-      "/CN=localhost",
+      `/CN=${host}`,
       "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      host === "localhost"
+        ? "subjectAltName=DNS:localhost,IP:127.0.0.1"
+        : `subjectAltName=DNS:${host}`,
     ],
     { encoding: "utf8" },
   );

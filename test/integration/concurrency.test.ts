@@ -1,5 +1,5 @@
 /**
- * Many clients at once against the real `timeserver`: the seed's own
+ * Many clients at once against the real `timeserver`: the original exercise's own
  * six-connection test, a thousand simultaneous connections, and proof that a
  * client that stalls mid-line or stops reading its replies neither delays the
  * others nor makes the server buffer without bound.

@@ -1,5 +1,5 @@
 /**
- * What the real `timeserver` writes to stdout: the seed's text lines, JSON
+ * What the real `timeserver` writes to stdout: the line protocol's text lines, JSON
  * lines with --log-format json, nothing below --log-level, and never a raw
  * control byte from the network.
  */
@@ -54,7 +54,7 @@ async function stopCleanly(server: ServerProcess): Promise<void> {
 const LIFECYCLE = /\[INFO\] (Listening on |Received SIG\w+; shutting down|Server stopped)/;
 
 describe("timeserver logging", () => {
-  it("logs a TIME and QUIT conversation at info in the seed's text shape", async (t) => {
+  it("logs a TIME and QUIT conversation at info in the original exercise's text shape", async (t) => {
     const server = await startServerFor(t);
     const client = await connectFor(t, server.port, "127.0.0.1", { allowHalfOpen: false });
     const port = client.socket.localPort;

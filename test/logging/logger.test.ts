@@ -46,7 +46,7 @@ describe("Logger", () => {
     assert.equal(logger.errorOn, false);
   });
 
-  it("writes text lines in the seed's shape, with a timestamp and a worker label", () => {
+  it("writes text lines in the original exercise's shape, with a timestamp and a worker label", () => {
     const file = captureFile();
     const logger = createLogger({ level: "info", format: "text", fd: file.fd, worker: 3 });
     logger.info("Received: TIME from 127.0.0.1");

@@ -1,5 +1,5 @@
 /**
- * Reply bytes: everything the server ever writes for the seed protocol is
+ * Reply bytes: everything the server ever writes for the line protocol is
  * built here, and the byte-exact test of a time reply that clients and the
  * benchmark judge it by lives next to the encoder, so the two cannot drift.
  */

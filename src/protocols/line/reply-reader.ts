@@ -1,5 +1,5 @@
 /**
- * The client side of the seed protocol as a sans-I/O reader: bytes from the
+ * The client side of the line protocol as a sans-I/O reader: bytes from the
  * server in, replies out. `timeclient`, `timebench` and the tests all judge
  * replies here and nowhere else.
  *

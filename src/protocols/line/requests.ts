@@ -1,5 +1,5 @@
 /**
- * Request bytes: what a client of the seed protocol sends, built once here so
+ * Request bytes: what a client of the line protocol sends, built once here so
  * that no client, benchmark or test retypes `TIME\r\n`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The seed protocol as a sans-I/O state machine: bytes in, events out.
+ * The line protocol as a sans-I/O state machine: bytes in, events out.
  *
  * Everything that decides what a byte stream means lives here, and nothing
  * else does: no socket, timer or clock. The driver feeds bytes with

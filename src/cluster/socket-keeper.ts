@@ -100,12 +100,17 @@ async function keep(config: ServerConfig, roundRobin: boolean, kept: unknown[]):
     if (port === undefined) continue;
     if (row.transport === "tcp" && roundRobin) continue;
     const { address, family } = await resolve(config.host);
-    const addressType = row.transport === "udp" ? `udp${family}` : family;
+    // As net and dgram ask (the primary keys its shares by address, port,
+    // type and fd): net with no fd, dgram with fd -1.
+    const query =
+      row.transport === "udp"
+        ? { address, port, addressType: `udp${family}`, fd: -1, flags: 0 }
+        : { address, port, addressType: family, fd: undefined, flags: 0 };
     const handle = await new Promise<unknown>((done, fail) => {
       getServer.call(
         cluster,
         new EventEmitter(),
-        { address, port, addressType, fd: undefined, flags: 0 },
+        query,
         (error, share) => (error === 0 ? done(share) : fail(new Error(`error ${error}`))),
       );
     });

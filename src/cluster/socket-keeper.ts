@@ -107,11 +107,8 @@ async function keep(config: ServerConfig, roundRobin: boolean, kept: unknown[]):
         ? { address, port, addressType: `udp${family}`, fd: -1, flags: 0 }
         : { address, port, addressType: family, fd: undefined, flags: 0 };
     const handle = await new Promise<unknown>((done, fail) => {
-      getServer.call(
-        cluster,
-        new EventEmitter(),
-        query,
-        (error, share) => (error === 0 ? done(share) : fail(new Error(`error ${error}`))),
+      getServer.call(cluster, new EventEmitter(), query, (error, share) =>
+        error === 0 ? done(share) : fail(new Error(`error ${error}`)),
       );
     });
     kept.push(handle);

@@ -26,7 +26,7 @@ import {
   USAGE,
   workersPlan,
 } from "./runner/plan.js";
-import { type HoldFigures, judge, type RunRecord, renderMarkdown } from "./runner/report.js";
+import { renderMarkdown } from "./runner/report.js";
 import {
   killAllServersNow,
   killProcesses,
@@ -38,7 +38,9 @@ import {
   stopAllServers,
   stopServer,
 } from "./runner/servers.js";
+import type { HoldFigures, RunRecord } from "./runner/statistics.js";
 import { machineInfo } from "./runner/system.js";
+import { judge } from "./runner/verdicts.js";
 
 /** dist/bench/run-bench.js → the repository root. */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

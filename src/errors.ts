@@ -49,3 +49,11 @@ export function describeSystemError(error: unknown): string {
 export function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** The one-line error a bad option value gets: `invalid --port "x": must be ...`. */
+export function configError(source: string, raw: string, expected: string): TimeServerError {
+  return new TimeServerError(
+    "TS_ERR_CONFIG",
+    `invalid ${source} ${JSON.stringify(raw)}: ${expected}`,
+  );
+}

@@ -10,7 +10,6 @@
 
 import { type LoadPaths, type LoadSpec, runLoad } from "./loadgen.js";
 import type { Pinning, Settings } from "./plan.js";
-import { median, SATURATED } from "./report.js";
 import {
   type RunningServer,
   type ServerPaths,
@@ -18,6 +17,7 @@ import {
   startServer,
   stopServer,
 } from "./servers.js";
+import { median, SATURATED } from "./statistics.js";
 
 export interface CoRunPair {
   workload: "churn" | "rr" | "udp-sntp" | "udp-rfc868" | "udp-daytime";

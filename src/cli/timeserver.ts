@@ -11,15 +11,15 @@ import { setFlagsFromString } from "node:v8";
 import { runClusterPrimary } from "../cluster/primary-process.js";
 import { KEEPER_ROLE, KEEPER_ROLE_VARIABLE, runSocketKeeper } from "../cluster/socket-keeper.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
+import { inheritedSockets } from "../config/inherited-sockets.js";
 import { parseServerCommand } from "../config/server-config.js";
 import { workerCountWarning } from "../config/worker-count.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
 import { randomNtsSecret } from "../server/nts-secret.js";
+import { installProcessSignals } from "../server/process-signals.js";
 import { runServerProcess } from "../server/server-process.js";
-import { inheritedSockets } from "../transport/inherited-sockets.js";
-import { installProcessSignals } from "./process-signals.js";
 import { runCli, runProgram } from "./run-cli.js";
 
 // First of all: until these listeners exist, SIGUSR1 opens Node's inspector

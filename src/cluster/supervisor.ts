@@ -8,12 +8,12 @@
 
 import cluster, { type Worker } from "node:cluster";
 import { performance } from "node:perf_hooks";
+import { DEFAULTS } from "../config/defaults.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
 import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
-import { DEFAULTS } from "../server/time-server.js";
-import { CounterTotals } from "./counter-totals.js";
+import { CounterExchange } from "./counter-exchange.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";
 import { applySchedulingPolicy, schedulingPolicyName } from "./scheduling.js";
@@ -35,8 +35,6 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
 }
 
-/** How long a scrape waits for the workers' counters before using their latest reports. */
-const REPORT_TIMEOUT_MS = 1000;
 const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
 const KEEPER_RESTART_MS = 1000;
 
@@ -60,8 +58,8 @@ interface Slot {
 type State = "starting" | "running" | "stopping" | "stopped";
 
 export class ClusterSupervisor {
-  /** The whole cluster's counters, as of the workers' latest reports. */
-  readonly counters = new CounterTotals();
+  /** The whole cluster's counters, and the exchange that keeps them fresh. */
+  readonly counters = new CounterExchange();
   private readonly slots: Slot[] = [];
   private readonly stopTimeoutMs: number;
   private state: State = "starting";
@@ -70,13 +68,6 @@ export class ClusterSupervisor {
   /** The port new workers ask node:cluster for; see portForNewWorker. */
   private sharedPort: number;
   private restarts = 0;
-  /**
-   * Keyed by request, not by worker: overlapping scrapes each wait for their
-   * own answers (keyed by worker, a newer scrape's waiter replaced an older
-   * one's, which then waited out the whole timeout).
-   */
-  private readonly reportWaiters = new Map<number, () => void>();
-  private reportId = 0;
   private stopTimer: NodeJS.Timeout | undefined;
   private keeper: Worker | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -167,24 +158,13 @@ export class ClusterSupervisor {
    */
   async freshTotals(): Promise<MetricsSnapshot> {
     const asked = this.slots.filter((slot) => slot.ready && slot.worker !== undefined);
-    await Promise.all(
-      asked.map(
-        (slot) =>
-          new Promise<void>((resolve) => {
-            const id = ++this.reportId;
-            const timer = setTimeout(() => {
-              this.reportWaiters.delete(id);
-              resolve();
-            }, REPORT_TIMEOUT_MS);
-            this.reportWaiters.set(id, () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            this.send(slot, { type: "report", id });
-          }),
-      ),
+    return this.counters.fresh(
+      asked.map((slot) => slot.id),
+      (workerId, id) => {
+        const slot = asked.find((each) => each.id === workerId) as Slot;
+        this.send(slot, { type: "report", id });
+      },
     );
-    return this.counters.totals();
   }
 
   /**
@@ -268,16 +248,9 @@ export class ClusterSupervisor {
       case "start-failed":
         this.onStartFailed(slot, message.message);
         break;
-      case "stats": {
-        this.counters.report(slot.id, message.metrics);
-        if (message.id === undefined) break;
-        const done = this.reportWaiters.get(message.id);
-        if (done !== undefined) {
-          this.reportWaiters.delete(message.id);
-          done();
-        }
+      case "stats":
+        this.counters.received(slot.id, message.id, message.metrics);
         break;
-      }
     }
   }
 
@@ -398,7 +371,7 @@ export class ClusterSupervisor {
       settle.reject(this.failure);
       return;
     }
-    const totals = this.counters.totals();
+    const totals = this.counters.totals.totals();
     const accepted = totalOf(totals, "timeserver_connections_accepted_total");
     const timeRequests = totalOf(totals, "timeserver_requests_total", { result: "time" });
     const restarts = this.restarts > 0 ? ` (${count(this.restarts, "restart")})` : "";

@@ -5,10 +5,10 @@
  * now and then, and drains when told to (or on its own SIGTERM).
  */
 
-import { installProcessSignals } from "../cli/process-signals.js";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import type { Logger } from "../logging/logger.js";
+import { installProcessSignals } from "../server/process-signals.js";
 import { ServerRuntime } from "../server/server-runtime.js";
 import { isPrimaryMessage, type StartMessage, type WorkerMessage } from "./messages.js";
 

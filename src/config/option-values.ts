@@ -5,14 +5,9 @@
  * the one line the user will see.
  */
 
-import { TimeServerError } from "../errors.js";
+import { configError } from "../errors.js";
 
-export function configError(source: string, raw: string, expected: string): TimeServerError {
-  return new TimeServerError(
-    "TS_ERR_CONFIG",
-    `invalid ${source} ${JSON.stringify(raw)}: ${expected}`,
-  );
-}
+export { configError };
 
 const DECIMAL = /^\d+$/;
 

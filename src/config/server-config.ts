@@ -10,8 +10,6 @@ import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
 import { UDP_GREETING_RATE } from "../policy/source-rate.js";
-import { DEFAULTS, LIMITS } from "../server/time-server.js";
-import { DEFAULT_NTP_STRATUM } from "../services/sntp-service.js";
 import { TLS_HANDSHAKE_TIMEOUT_S, TLS_MAX_HANDSHAKES } from "../transport/tls-start.js";
 import {
   type ConfigOption,
@@ -24,6 +22,7 @@ import {
   STANDARD_OPTIONS,
   standardCommand,
 } from "./command-line.js";
+import { DEFAULTS, LIMITS } from "./defaults.js";
 import {
   configError,
   parseChoice,
@@ -279,7 +278,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     env: "TIMESERVER_NTP_STRATUM",
     value: "<1-15>",
     description: "the stratum SNTP replies claim (rdate -n refuses 15)",
-    default: DEFAULT_NTP_STRATUM,
+    default: DEFAULTS.ntpStratum,
     parse: (source, raw) => parseInteger(source, raw, 1, 15),
   }),
   option<ServerConfig, "allow">("allow", {
@@ -570,6 +569,18 @@ export function parseServerCommand(argv: readonly string[], env: NodeJS.ProcessE
   checkCombinations(config);
   if (config.timeZone === undefined) checkSystemTimeZone(env);
   return { kind: "run", config };
+}
+
+/**
+ * Every option at its default, as the option table states it, with no flag
+ * and no environment read: the library's starting point.
+ */
+export function defaultServerConfig(): ServerConfig {
+  const config: Partial<Record<keyof ServerConfig, unknown>> = {};
+  for (const spec of SERVER_CONFIG_OPTIONS) {
+    config[spec.key] = Array.isArray(spec.default) ? [...spec.default] : spec.default;
+  }
+  return config as ServerConfig;
 }
 
 /** Options that only make sense together. */

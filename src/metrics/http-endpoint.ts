@@ -11,9 +11,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { SYSTEM_CLOCK } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
-import type { Refusal } from "../transport/admission.js";
-import type { DescriptorBudget } from "../transport/descriptor-budget.js";
-import { suppressedSuffix, ThrottledLog } from "../transport/throttled-log.js";
+import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
 import { CounterRegistry, type MetricsSnapshot } from "./counters.js";
 import { PrometheusExposition } from "./prometheus.js";
 import { refusedCounter } from "./server-metrics.js";
@@ -28,10 +26,17 @@ export interface MetricsEndpointOptions {
   snapshot: () => MetricsSnapshot | Promise<MetricsSnapshot>;
   /** Whether new work is accepted now. */
   ready: () => boolean;
-  /** The process's descriptor budget, shared with the other listeners. */
-  descriptors?: DescriptorBudget;
+  /** The process's descriptor budget (transport's DescriptorBudget), shared with the other listeners. */
+  descriptors?: DescriptorShare;
   /** Where refused connections are counted; default a registry of its own. */
   counters?: CounterRegistry;
+}
+
+/** What the endpoint needs of a descriptor budget (metrics sits below transport, which has it). */
+export interface DescriptorShare {
+  readonly room: number;
+  take(): boolean;
+  give(): void;
 }
 
 /** Connections open at once: scrapers and probes are few; more are refused, counted, logged. */
@@ -68,7 +73,7 @@ export class MetricsEndpoint {
 
   /** Over its own limit or the process's descriptor budget, a connection is closed at once, counted and logged. */
   private admit(socket: Socket): void {
-    const reason: Refusal | undefined =
+    const reason: "limit" | "descriptor-limit" | undefined =
       this.open >= METRICS_MAX_CONNECTIONS
         ? "limit"
         : this.options.descriptors?.take() === false

@@ -3,18 +3,18 @@
  * will show them. Layers ask for their series here once, at set-up.
  */
 
-import type { Refusal } from "../transport/admission.js";
 import type { Counter, CounterRegistry, Gauge } from "./counters.js";
 
 export interface ListenerMetrics {
   accepted: Counter;
   active: Gauge;
   acceptErrors: Counter;
-  refused(reason: Refusal): Counter;
+  /** By reason: limit, per-address-limit, acl, rate-limit, proxy-error. */
+  refused(reason: string): Counter;
 }
 
 export function listenerMetrics(registry: CounterRegistry, protocol: string): ListenerMetrics {
-  const refused = new Map<Refusal, Counter>();
+  const refused = new Map<string, Counter>();
   return {
     accepted: registry.counter(
       "timeserver_connections_accepted_total",
@@ -44,7 +44,7 @@ export function listenerMetrics(registry: CounterRegistry, protocol: string): Li
 export function refusedCounter(
   registry: CounterRegistry,
   protocol: string,
-  reason: Refusal,
+  reason: string,
 ): Counter {
   return registry.counter(
     "timeserver_connections_refused_total",

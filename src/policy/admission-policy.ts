@@ -1,15 +1,27 @@
 /**
- * The one policy every listener asks, in this order: the access list (a
- * denied address is refused before anything else), the listener's own
- * connection limit, then the per-address connection limit; for every request
- * or datagram, the address's rate. Time is the injected monotonic clock.
+ * The one policy every listener and service asks, in this order: the access
+ * list (a denied address is refused before anything else), the listener's
+ * own connection limit, then the per-address connection limit; for every
+ * request or datagram, the address's rate (and for an over-rate SNTP
+ * request, whether it gets a Kiss-o'-Death). Time is the injected monotonic
+ * clock.
  */
 
 import type { Clock } from "../clock/clock.js";
 import type { CounterRegistry } from "../metrics/counters.js";
-import type { Admission, Refusal } from "../transport/admission.js";
-import type { Peer } from "../transport/peer.js";
 import type { AccessList } from "./access-list.js";
+import {
+  type Admission,
+  type ConnectionVerdict,
+  type DatagramVerdict,
+  DROP_ACL,
+  DROP_RATE_LIMIT,
+  KISS_OF_DEATH,
+  type Peer,
+  REFUSE,
+  type RequestVerdict,
+  SERVE,
+} from "./admission.js";
 import { ClientLimits, type ClientLimitsOptions } from "./client-limits.js";
 
 export interface AdmissionPolicyOptions extends ClientLimitsOptions {
@@ -54,35 +66,39 @@ export class AdmissionPolicy implements Admission {
     return !this.access.isEmpty || this.perAddress || this.rated;
   }
 
-  admitConnection(peer: Peer, open: number, max: number): Refusal | undefined {
-    if (this.access.check(peer.address) === "deny") return "acl";
-    if (open >= max) return "limit";
+  admitConnection(peer: Peer, open: number, max: number): ConnectionVerdict {
+    if (this.access.check(peer.address) === "deny") return REFUSE.acl;
+    if (open >= max) return REFUSE.limit;
     if (this.perAddress && this.limits.admitConnection(peer.address) !== "ok") {
-      return "per-address-limit";
+      return REFUSE["per-address-limit"];
     }
-    return undefined;
+    return SERVE;
   }
 
   connectionEnded(peer: Peer): void {
     if (this.perAddress) this.limits.releaseConnection(peer.address);
   }
 
-  admitDatagram(peer: Peer): Refusal | undefined {
-    if (this.access.check(peer.address) === "deny") return "acl";
-    if (!this.takeRequest(peer)) return "rate-limit";
-    return undefined;
+  admitRequest(peer: Peer): RequestVerdict {
+    if (!this.rated) return SERVE;
+    const now = this.clock.monotonic();
+    if (this.limits.takeRequest(peer.address, now)) return SERVE;
+    return {
+      kind: "drop",
+      reason: "rate-limit",
+      retryInMs: this.limits.msUntilAllowed(peer.address, now),
+    };
   }
 
-  takeRequest(peer: Peer): boolean {
-    return !this.rated || this.limits.takeRequest(peer.address, this.clock.monotonic());
-  }
-
-  msUntilAllowed(peer: Peer): number {
-    return this.rated ? this.limits.msUntilAllowed(peer.address, this.clock.monotonic()) : 0;
-  }
-
-  kissOfDeath(peer: Peer): boolean {
-    return this.limits.shouldSendKod(peer.address);
+  admitDatagram(peer: Peer, kissable: boolean): DatagramVerdict {
+    if (this.access.check(peer.address) === "deny") return DROP_ACL;
+    if (!this.rated || this.limits.takeRequest(peer.address, this.clock.monotonic())) {
+      return SERVE;
+    }
+    // Mostly dropped; at most 1 in 4 of an address's over-rate SNTP requests
+    // get a Kiss-o'-Death, so a spoofed source can be neither fully blocked
+    // nor used as a reflector.
+    return kissable && this.limits.shouldSendKod(peer.address) ? KISS_OF_DEATH : DROP_RATE_LIMIT;
   }
 
   /** Forget addresses whose buckets are full again (housekeeping, about once a second). */

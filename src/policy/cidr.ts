@@ -12,7 +12,7 @@
  * - a bad value is one TS_ERR_CONFIG line naming it and saying what is wrong.
  */
 
-import { configError } from "../config/option-values.js";
+import { configError } from "../errors.js";
 import {
   formatIPv4,
   formatIPv6,

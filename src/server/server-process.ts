@@ -6,10 +6,10 @@
  * connections drain.
  */
 
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import type { Logger } from "../logging/logger.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { ServerRuntime } from "./server-runtime.js";
 
 export interface ServerProcessOptions {

@@ -1,14 +1,18 @@
 /**
- * Everything one server process serves, built from its config by the service
- * table: the listeners, the services behind them, and what they share (one
- * clock, one counters registry, one turn budget, one admission policy).
- * Used alike by a single-process server and by each --workers worker.
+ * The one way a server is built: everything one server process serves, made
+ * from its config by the service table: the listeners, the services behind
+ * them, and what they share (one clock, one counters registry, one turn
+ * budget, one admission policy). Used alike by a single-process server
+ * (server-process.ts), by each --workers worker (cluster/worker-process.ts)
+ * and by the library's TimeServer (time-server.ts).
  */
 
 import { randomFillSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
+import { DEFAULTS } from "../config/defaults.js";
+import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
@@ -26,16 +30,14 @@ import { NtsKeService } from "../services/nts-ke-service.js";
 import { NtsNtpService } from "../services/nts-ntp-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
+import { TurnBudget } from "../services/turn-budget.js";
 import { DescriptorBudget } from "../transport/descriptor-budget.js";
-import type { InheritedSocket } from "../transport/inherited-sockets.js";
 import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { TurnBudget } from "../transport/turn-budget.js";
 import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
-import { DEFAULTS } from "./time-server.js";
 
 export interface Listener {
   readonly name?: string;
@@ -48,6 +50,14 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Sockets systemd handed over: each replaces the listener of its name and transport. */
   inherited?: readonly InheritedSocket[];
+  /** Where to count; default a registry of the runtime's own. */
+  counters?: CounterRegistry;
+  /** The policy to ask; default one made from the config's access and limit options. */
+  admission?: AdmissionPolicy;
+  /** Shared by every listener of a process, so their turns are bounded together. */
+  budget?: TurnBudget;
+  /** Milliseconds a closing connection may linger, and shutdown may wait; default DEFAULTS.closeGrace. */
+  closeGraceMs?: number;
 }
 
 const POLICY_SWEEP_MS = 1000;
@@ -61,7 +71,7 @@ export const NTS_KE_TIMEOUT_MS = 5000;
 export const NTS_KE_MAX_CONNECTIONS = 64;
 
 export class ServerRuntime {
-  readonly counters = new CounterRegistry();
+  readonly counters: CounterRegistry;
   readonly listeners: Listener[] = [];
   readonly clock: Clock;
   readonly admission: AdmissionPolicy;
@@ -70,6 +80,7 @@ export class ServerRuntime {
   private readonly budget: TurnBudget;
   /** Every client connection of the process, whichever listener (the metrics endpoint's too). */
   readonly descriptors = new DescriptorBudget();
+  private readonly closeGraceMs: number;
   private readonly tls: TlsContext | undefined;
   private readonly ntsTls: TlsContext | undefined;
   /** The NTS cookie jar, replaced when SIGHUP re-reads the secret file. */
@@ -79,7 +90,7 @@ export class ServerRuntime {
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
   private greetingRate: SourceRate | undefined;
-  private state: "new" | "serving" | "draining" | "stopped" = "new";
+  private state: "new" | "starting" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
     readonly config: ServerConfig,
@@ -87,15 +98,20 @@ export class ServerRuntime {
     options: RuntimeOptions = {},
   ) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.budget = new TurnBudget(this.clock);
-    this.admission = new AdmissionPolicy({
-      access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
-      maxConnectionsPerIp: config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
-      rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
-      rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
-      clock: this.clock,
-      counters: this.counters,
-    });
+    this.counters = options.counters ?? new CounterRegistry();
+    this.budget = options.budget ?? new TurnBudget(this.clock);
+    this.closeGraceMs = options.closeGraceMs ?? DEFAULTS.closeGrace;
+    this.admission =
+      options.admission ??
+      new AdmissionPolicy({
+        access: new AccessList(config.allow.map(Cidr.parse), config.deny.map(Cidr.parse)),
+        maxConnectionsPerIp:
+          config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
+        rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
+        rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
+        clock: this.clock,
+        counters: this.counters,
+      });
     const inherited = options.inherited ?? [];
     const tlsWanted =
       config.tlsPort !== undefined || inherited.some((socket) => socket.name === "tls");
@@ -155,6 +171,10 @@ export class ServerRuntime {
 
   /** Bind every listener; if one fails, close the others and throw its error. */
   async listen(): Promise<void> {
+    if (this.state !== "new") {
+      throw new TimeServerError("TS_ERR_STATE", "the server was already started");
+    }
+    this.state = "starting";
     const results = await Promise.allSettled(this.listeners.map((listener) => listener.listen()));
     const failed = results.find((result) => result.status === "rejected");
     if (failed !== undefined) {
@@ -162,6 +182,8 @@ export class ServerRuntime {
       this.state = "stopped";
       throw (failed as PromiseRejectedResult).reason;
     }
+    // Closed while it started: nothing left to sweep.
+    if (this.state !== "starting") return;
     let wanted = 0;
     for (const listener of this.listeners) {
       if (listener instanceof TcpListener) wanted += listener.maxConnections;
@@ -342,13 +364,13 @@ export class ServerRuntime {
       logger: this.logger,
       clock: this.clock,
       counters: this.counters,
-      admission: this.admission,
     };
     const tcp = {
       ...common,
+      admission: this.admission,
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
-      closeGraceMs: DEFAULTS.closeGrace,
+      closeGraceMs: this.closeGraceMs,
       descriptors: this.descriptors,
     };
     switch (row.service) {
@@ -389,6 +411,7 @@ export class ServerRuntime {
             logger: this.logger,
             clock: this.clock,
             counters: this.counters,
+            admission: this.admission,
             ...(this.ntsJar === undefined
               ? {}
               : {

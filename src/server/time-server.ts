@@ -1,20 +1,25 @@
 /**
- * The server as a library: the line protocol on one TCP listener.
- * `createTimeServer()` checks its options when it is called (a bad one throws
- * TS_ERR_CONFIG at once, not inside the first accept), then wires the
- * transport's listener to the line service.
+ * The line protocol's server as a library: one TCP listener. `createTimeServer()`
+ * checks its options when it is called (a bad one throws TS_ERR_CONFIG at
+ * once, not inside the first accept), then builds the server the way the
+ * command line does (ServerRuntime, from the option table's defaults and the
+ * caller's options). A TimeServer holds that runtime and its listener; the
+ * listener's internals are not its API.
  */
 
+import { EventEmitter } from "node:events";
+import type { AddressInfo } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
 import { isKnownTimeZone } from "../clock/time-of-day.js";
+import { DEFAULTS, LIMITS } from "../config/defaults.js";
+import { defaultServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { CounterRegistry } from "../metrics/counters.js";
-import { DEFAULT_MAX_LINE } from "../protocols/line/time-protocol.js";
-import { LineService } from "../services/line-service.js";
-import type { Admission } from "../transport/admission.js";
-import { TcpListener } from "../transport/tcp-listener.js";
-import { TurnBudget } from "../transport/turn-budget.js";
+import type { CounterRegistry } from "../metrics/counters.js";
+import type { AdmissionPolicy } from "../policy/admission-policy.js";
+import type { TurnBudget } from "../services/turn-budget.js";
+import type { TcpListener, TcpListenerEvents } from "../transport/tcp-listener.js";
+import { ServerRuntime } from "./server-runtime.js";
 
 export interface TimeServerOptions {
   /** Address to bind; default 0.0.0.0. Use "::" for IPv6 (and IPv4 where the system allows). */
@@ -38,59 +43,88 @@ export interface TimeServerOptions {
   clock?: Clock;
   /** Where to count; default a registry of the server's own (see `counters`). */
   counters?: CounterRegistry;
-  admission?: Admission;
-  /** Shared by every listener of a process, so their turns are bounded together. */
+  /** @internal the policy to ask (tests); default: the connection limit alone. */
+  admission?: AdmissionPolicy;
+  /** @internal shared by every listener of a process, so their turns are bounded together. */
   budget?: TurnBudget;
 }
 
-export const DEFAULTS = Object.freeze({
-  host: "0.0.0.0",
-  port: 45000,
-  maxConnections: 10000,
-  idleTimeout: 300,
-  maxLine: DEFAULT_MAX_LINE,
-  closeGrace: 2000,
-});
-
-/** Upper bounds a library caller is held to, the same as the command line's. */
-export const LIMITS = Object.freeze({
-  maxConnections: 1_000_000,
-  idleTimeout: 2_000_000,
-  maxLine: 1024 * 1024,
-  closeGrace: 600_000,
-});
-
-export class TimeServer extends TcpListener {
-  readonly line: LineService;
+export class TimeServer extends EventEmitter<TcpListenerEvents> {
+  readonly counters: CounterRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly runtime: ServerRuntime;
+  private readonly listener: TcpListener;
+  private started: Promise<AddressInfo> | undefined;
 
   constructor(options: TimeServerOptions = {}) {
+    super();
     const checked = validateTimeServerOptions(options);
-    const clock = options.clock ?? SYSTEM_CLOCK;
-    const logger = options.logger ?? SILENT_LOGGER;
-    const counters = options.counters ?? new CounterRegistry();
-    const line = new LineService({
-      maxLine: checked.maxLine,
-      timeZone: options.timeZone,
-      logger,
-      clock,
-      counters,
-      budget: options.budget ?? new TurnBudget(clock),
-      admission: options.admission,
-    });
-    super({
-      service: line,
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.logger = options.logger ?? SILENT_LOGGER;
+    const config = {
+      ...defaultServerConfig(),
       host: checked.host,
       port: checked.port,
-      fd: options.fd,
+      timeZone: options.timeZone,
       maxConnections: checked.maxConnections,
-      idleTimeoutMs: checked.idleTimeout * 1000,
-      closeGraceMs: checked.closeGrace,
-      logger,
-      clock,
-      counters,
+      idleTimeout: checked.idleTimeout,
+      maxLine: checked.maxLine,
+    };
+    this.runtime = new ServerRuntime(config, this.logger, {
+      clock: this.clock,
+      counters: options.counters,
       admission: options.admission,
+      budget: options.budget,
+      closeGraceMs: checked.closeGrace,
+      inherited: options.fd === undefined ? [] : [{ fd: options.fd, name: "line", kind: "stream" }],
     });
-    this.line = line;
+    this.counters = this.runtime.counters;
+    this.listener = this.runtime.line as TcpListener;
+    // Each event is passed on only once someone listens for it: the listener
+    // builds a connection's event payload only for someone listening.
+    const forwarded = new Set<string | symbol>();
+    (this as EventEmitter).on("newListener", (event: string | symbol) => {
+      if (event === "newListener" || event === "removeListener" || forwarded.has(event)) return;
+      forwarded.add(event);
+      const name = event as keyof TcpListenerEvents;
+      this.listener.on(name, (...args: unknown[]) =>
+        (this.emit as (event: string, ...args: unknown[]) => boolean)(name, ...args),
+      );
+    });
+  }
+
+  /** Bind; resolves with the bound address. Once only (TS_ERR_STATE after). */
+  listen(): Promise<AddressInfo> {
+    if (this.started !== undefined) {
+      return Promise.reject(
+        new TimeServerError("TS_ERR_STATE", "the listener was already started"),
+      );
+    }
+    // The address as bound, even if close() has been called since.
+    const bound = new Promise<AddressInfo>((resolve) => this.listener.once("listening", resolve));
+    this.started = this.runtime.listen().then(() => bound);
+    return this.started;
+  }
+
+  /** Graceful shutdown: stop accepting, let connections flush and close, then resolve. */
+  close(): Promise<void> {
+    return this.runtime.close();
+  }
+
+  /** The bound address, once listening. */
+  address(): AddressInfo | null {
+    return this.listener.address();
+  }
+
+  /** Live connections, closing ones included. */
+  get connections(): number {
+    return this.listener.connections;
+  }
+
+  /** Connections closed by the server and lingering until the client closes too. */
+  get closingConnections(): number {
+    return this.listener.closingConnections;
   }
 }
 

@@ -3,8 +3,8 @@
  * server's zone, over TCP (on connect, then close) and UDP (per datagram).
  */
 
-import { DaytimeReplyCache } from "../clock/daytime-reply-cache.js";
-import { daytimeFormatter } from "../protocols/daytime.js";
+import { PerSecondCache } from "../clock/per-second-cache.js";
+import { daytimeFormatter, encodeDaytime } from "../protocols/daytime.js";
 import {
   type GreetingProtocol,
   GreetingService,
@@ -15,11 +15,13 @@ export function createDaytimeService(
   timeZone: string | undefined,
   options: GreetingServiceOptions,
 ): GreetingService {
-  const cache = new DaytimeReplyCache(daytimeFormatter(timeZone));
+  const format = daytimeFormatter(timeZone);
+  // The reply bytes are never written after they are made, so every client may share them.
+  const cache = new PerSecondCache((epochMs) => encodeDaytime(epochMs, format));
   const protocol: GreetingProtocol = {
     name: "daytime",
     request: "DAYTIME",
-    replyAt: (epochMs) => cache.replyAt(epochMs),
+    replyAt: (epochMs) => cache.at(epochMs),
     describe: (reply) => reply.toString("latin1", 0, reply.length - 2),
   };
   return new GreetingService(protocol, options);

@@ -7,14 +7,14 @@
  */
 
 import type { Clock } from "../clock/clock.js";
+import { greetingServed } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
-import { requestCounter, sentBytesCounter } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import { requestCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY, type Peer } from "../policy/admission.js";
 import type { Connection } from "../transport/connection.js";
-import type { Peer } from "../transport/peer.js";
 import type { TcpService } from "../transport/tcp-listener.js";
-import type { UdpService } from "../transport/udp-listener.js";
+import type { Drop, UdpService } from "../transport/udp-listener.js";
 
 export interface GreetingProtocol {
   /** The protocol's name in logs and counters: daytime, rfc868. */
@@ -35,12 +35,13 @@ export interface GreetingServiceOptions {
 
 export class GreetingService implements TcpService, UdpService {
   readonly name: string;
+  /** Over TCP, whatever the client sends is ignored: only bytes out are counted. */
+  readonly readsRequests = false;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly servedTcp: Counter;
   private readonly servedUdp: Counter;
   private readonly limitedTcp: Counter;
-  private readonly sentTcp: Counter;
   private readonly admission: Admission;
 
   constructor(
@@ -53,8 +54,6 @@ export class GreetingService implements TcpService, UdpService {
     this.servedTcp = requestCounter(options.counters, protocol.name, "tcp", "ok");
     this.servedUdp = requestCounter(options.counters, protocol.name, "udp", "ok");
     this.limitedTcp = requestCounter(options.counters, protocol.name, "tcp", "rate-limited");
-    // What a TCP client sends is never read as a request, so only bytes out are counted.
-    this.sentTcp = sentBytesCounter(options.counters, protocol.name, "tcp");
     this.admission = options.admission ?? LIMIT_ONLY;
   }
 
@@ -64,20 +63,22 @@ export class GreetingService implements TcpService, UdpService {
    * byte sent, as a datagram would be dropped.
    */
   open(connection: Connection): void {
-    if (!this.admission.takeRequest(connection.peer)) {
+    if (this.admission.admitRequest(connection.peer).kind !== "serve") {
       this.limitedTcp.value++;
       connection.destroy();
       return;
     }
     const reply = this.reply(connection.peer);
     this.servedTcp.value++;
-    this.sentTcp.value += reply.length;
     connection.write(reply);
     connection.close("served");
   }
 
-  /** UDP: one reply datagram for each request datagram, empty ones included. */
-  handle(_datagram: Buffer, peer: Peer): Buffer {
+  /** UDP: one reply datagram for each request datagram policy lets through, empty ones included. */
+  handle(_datagram: Buffer, peer: Peer): Buffer | Drop {
+    const verdict = this.admission.admitDatagram(peer, false);
+    // Never a Kiss-o'-Death: only SNTP asks for one.
+    if (verdict.kind === "drop") return verdict;
     this.servedUdp.value++;
     return this.reply(peer);
   }
@@ -86,18 +87,8 @@ export class GreetingService implements TcpService, UdpService {
     const now = this.clock.now();
     const reply = this.protocol.replyAt(now);
     if (this.logger.infoOn) {
-      this.logger.info(`Received: ${this.protocol.request} request from ${peer.address}`, {
-        event: "received",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-      this.logger.info(`Sent: ${this.protocol.describe(reply, now)} to ${peer.address}`, {
-        event: "sent",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
+      const shown = this.protocol.describe(reply, now);
+      greetingServed(this.logger, this.name, peer, this.protocol.request, shown);
     }
     return reply;
   }

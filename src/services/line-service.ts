@@ -9,15 +9,16 @@
 
 import type { Clock } from "../clock/clock.js";
 import { timeOfDayFormatter } from "../clock/time-of-day.js";
-import { TimeReplyCache } from "../clock/time-reply-cache.js";
 import { escapeBytes } from "../logging/escape-bytes.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
-import { byteCounters, requestCounter } from "../metrics/server-metrics.js";
+import { requestCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY } from "../policy/admission.js";
 import { CLOSED, NEED_DATA, type NextEvent } from "../protocols/line/events.js";
 import { INVALID_COMMAND_REPLY } from "../protocols/line/replies.js";
 import { TimeProtocol } from "../protocols/line/time-protocol.js";
-import { type Admission, LIMIT_ONLY } from "../transport/admission.js";
+import type { DeferredWork, TurnBudget } from "../services/turn-budget.js";
 import {
   type Connection,
   type ConnectionHandler,
@@ -25,7 +26,7 @@ import {
   HOLD_RATE,
 } from "../transport/connection.js";
 import type { TcpService } from "../transport/tcp-listener.js";
-import type { DeferredWork, TurnBudget } from "../transport/turn-budget.js";
+import { TimeReplyCache } from "./time-reply-cache.js";
 
 export interface LineServiceOptions {
   maxLine: number;
@@ -34,12 +35,13 @@ export interface LineServiceOptions {
   clock: Clock;
   counters: CounterRegistry;
   budget: TurnBudget;
-  /** Asked for a token of the client's rate before each request line; default: no rate limit. */
+  /** Asked once about each request line (the client's rate); default: no rate limit. */
   admission?: Admission;
 }
 
 export class LineService implements TcpService {
   readonly name = "line";
+  readonly readsRequests = true;
   readonly maxLine: number;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -51,8 +53,6 @@ export class LineService implements TcpService {
   readonly invalid: Counter;
   readonly tooLong: Counter;
   readonly rateLimited: Counter;
-  readonly bytesIn: Counter;
-  readonly bytesOut: Counter;
 
   constructor(options: LineServiceOptions) {
     this.maxLine = options.maxLine;
@@ -67,9 +67,6 @@ export class LineService implements TcpService {
     this.invalid = requestCounter(counters, "line", "tcp", "invalid");
     this.tooLong = requestCounter(counters, "line", "tcp", "too-long");
     this.rateLimited = requestCounter(counters, "line", "tcp", "rate-limited");
-    const bytes = byteCounters(counters, "line", "tcp");
-    this.bytesIn = bytes.received;
-    this.bytesOut = bytes.sent;
   }
 
   open(connection: Connection): void {
@@ -95,7 +92,6 @@ class LineSession implements ConnectionHandler, DeferredWork {
   }
 
   receive(chunk: Buffer): void {
-    this.service.bytesIn.value += chunk.length;
     this.protocol.receiveData(chunk);
     if (!this.connection.isHeld(HELD)) this.handleEvents();
   }
@@ -147,7 +143,7 @@ class LineSession implements ConnectionHandler, DeferredWork {
   private handleEvents(): void {
     const service = this.service;
     const connection = this.connection;
-    const log = service.logger;
+    const logger = service.logger;
     const budget = service.budget;
     const now = service.clock.now();
     /** TIME replies owed after `parts`. */
@@ -166,77 +162,51 @@ class LineSession implements ConnectionHandler, DeferredWork {
       const event = this.waiting ?? this.protocol.nextEvent();
       this.waiting = undefined;
       if (event === NEED_DATA || event === CLOSED) break;
-      if (
-        event.type !== "peer-finished" &&
-        !this.finishing &&
-        !service.admission.takeRequest(connection.peer)
-      ) {
-        // Over its rate: answer what was read so far, stop reading this
-        // client, and take this request up again when a token is back.
-        this.waiting = event;
-        service.rateLimited.value++;
-        this.send(parts, now, times);
-        connection.hold(HOLD_RATE);
-        this.onTokens ??= () => this.rateResumed();
-        service.clock.after(service.admission.msUntilAllowed(connection.peer), this.onTokens);
-        return;
+      if (event.type !== "peer-finished" && !this.finishing) {
+        // Policy's one answer about this request line.
+        const verdict = service.admission.admitRequest(connection.peer);
+        if (verdict.kind === "drop") {
+          // Over its rate: answer what was read so far, stop reading this
+          // client, and take this request up again when a token is back.
+          this.waiting = event;
+          service.rateLimited.value++;
+          this.send(parts, now, times);
+          connection.hold(HOLD_RATE);
+          this.onTokens ??= () => this.rateResumed();
+          service.clock.after(verdict.retryInMs ?? 0, this.onTokens);
+          return;
+        }
       }
       switch (event.type) {
         case "time": {
           times++;
           service.time.value++;
-          if (log.infoOn) {
-            const reply = service.replies.textAt(now);
-            const address = connection.peer.address;
-            log.info(`Received: TIME from ${address}`, fields(connection, "received", "TIME"));
-            log.info(`Sent: ${reply} to ${address}`, fields(connection, "sent", undefined, reply));
-          }
+          if (logger.infoOn) log.timeServed(logger, connection.peer, service.replies.textAt(now));
           break;
         }
         case "invalid": {
           parts = this.owed(parts, now, times, INVALID_COMMAND_REPLY);
           times = 0;
           service.invalid.value++;
-          if (log.infoOn) {
-            const shown = escapeBytes(event.line);
-            log.info(
-              `Received invalid command "${shown}" from ${connection.peer.address}`,
-              fields(connection, "invalid-command", shown),
-            );
-          }
+          if (logger.infoOn) log.invalidCommand(logger, connection.peer, escapeBytes(event.line));
           break;
         }
         case "quit": {
           service.quit.value++;
-          if (log.infoOn) {
-            log.info(
-              `Received: QUIT from ${connection.peer.address}`,
-              fields(connection, "received", "QUIT"),
-            );
-          }
+          log.quitReceived(logger, connection.peer);
           this.send(parts, now, times);
           connection.close("quit");
           return;
         }
         case "line-too-long": {
           service.tooLong.value++;
-          if (log.warnOn) {
-            log.warn(
-              `Line longer than ${event.maxLine} bytes from ${connection.peer.address}; closing the connection`,
-              fields(connection, "line-too-long"),
-            );
-          }
+          log.lineTooLong(logger, connection.peer, event.maxLine);
           this.send(this.owed(parts, now, times, INVALID_COMMAND_REPLY), now, 0);
           connection.close("line-too-long");
           return;
         }
         case "peer-finished": {
-          if (log.debugOn) {
-            log.debug(
-              `Client ${connection.name} finished sending (${event.droppedBytes} unterminated bytes dropped)`,
-              fields(connection, "peer-finished"),
-            );
-          }
+          log.peerFinished(logger, connection.peer, event.droppedBytes);
           this.send(parts, now, times);
           connection.close("peer-finished");
           return;
@@ -263,17 +233,6 @@ class LineSession implements ConnectionHandler, DeferredWork {
       if (times > 0) parts.push(this.service.replies.repeatedAt(now, times));
       data = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
     }
-    this.service.bytesOut.value += data.length;
     this.connection.write(data);
   }
-}
-
-function fields(connection: Connection, event: string, command?: string, reply?: string) {
-  return {
-    event,
-    command,
-    reply,
-    remoteAddress: connection.peer.address,
-    remotePort: connection.peer.port,
-  };
 }

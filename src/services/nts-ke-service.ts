@@ -50,6 +50,7 @@ export interface NtsKeServiceOptions {
 
 export class NtsKeService implements TcpService {
   readonly name = "nts-ke";
+  readonly readsRequests = true;
   private readonly results = new Map<string, Counter>();
   private readonly issued: Counter;
 

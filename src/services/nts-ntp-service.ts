@@ -17,6 +17,7 @@ import { AesSiv } from "../crypto/aes-siv.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsRequestCounter } from "../metrics/nts-metrics.js";
+import type { Peer } from "../policy/admission.js";
 import { COOKIE_LENGTH, type CookieJar } from "../protocols/nts/cookies.js";
 import { ExtensionFieldType, fieldLength, writeField } from "../protocols/nts/extension-fields.js";
 import {
@@ -29,7 +30,6 @@ import {
   type NtsRejection,
 } from "../protocols/nts/nts-ntp.js";
 import type { SntpRequest } from "../protocols/sntp.js";
-import type { Peer } from "../transport/peer.js";
 import type { Drop } from "../transport/udp-listener.js";
 
 /** The most cookies one reply carries (RFC 8915 §5.7 lets the client ask for up to 7 more). */

@@ -7,20 +7,19 @@
  */
 
 import type { Clock } from "../clock/clock.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { requestCounter } from "../metrics/server-metrics.js";
+import { type Admission, LIMIT_ONLY, type Peer } from "../policy/admission.js";
 import {
   encodeKissOfDeath,
   encodeSntpReply,
   parseSntpRequest,
   type SntpRequest,
 } from "../protocols/sntp.js";
-import type { Peer } from "../transport/peer.js";
 import type { Drop, UdpService } from "../transport/udp-listener.js";
 import type { NtpHeaders, NtsNtpService } from "./nts-ntp-service.js";
-
-export const DEFAULT_NTP_STRATUM = 10;
 
 /**
  * What the server claims about its clock. It reads the local system clock
@@ -50,6 +49,8 @@ export interface SntpServiceOptions {
   logger: Logger;
   clock: Clock;
   counters: CounterRegistry;
+  /** Asked once about every datagram; default: no policy beyond serving. */
+  admission?: Admission;
   /** Answers requests with NTS fields (RFC 8915); without it they are answered as plain SNTP. */
   nts?: NtsNtpService;
 }
@@ -62,6 +63,7 @@ export class SntpService implements UdpService, NtpHeaders {
   private readonly clock: Clock;
   private readonly served: Counter;
   private readonly kissed: Counter;
+  private readonly admission: Admission;
   private readonly nts: NtsNtpService | undefined;
 
   constructor(options: SntpServiceOptions) {
@@ -72,34 +74,22 @@ export class SntpService implements UdpService, NtpHeaders {
     this.precision = Math.max(-30, Math.min(-10, options.clock.precisionLog2()));
     this.served = requestCounter(options.counters, "ntp", "udp", "ok");
     this.kissed = requestCounter(options.counters, "ntp", "udp", "kod");
+    this.admission = options.admission ?? LIMIT_ONLY;
   }
 
   /**
-   * An over-rate request is mostly dropped; some (at most 1 in 4, as the
-   * policy decides) get a Kiss-o'-Death RATE, so a spoofed source can be
-   * neither fully blocked nor used as a reflector. Like chrony's, the KoD is
-   * a normal reply with LI 3, stratum 0 and reference ID RATE.
+   * One question to policy per datagram, asked once the request is parsed
+   * (so it knows whether a Kiss-o'-Death may answer it), and one action on
+   * the verdict: drop, kiss, or serve a well-formed request.
    */
-  overRate(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined {
-    const request = parseSntpRequest(datagram);
-    if (request.kind === "rejected") return undefined;
-    // An NTS client ignores an unauthenticated RATE kiss (RFC 8915 §5.7): drop.
-    if (this.nts?.isNts(datagram) === true || !kiss()) return undefined;
-    this.kissed.value++;
-    if (this.logger.debugOn) {
-      this.logger.debug(`Sent: NTP Kiss-o'-Death RATE to ${peer.address}`, {
-        event: "kod",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-      });
-    }
-    const now = this.clock.nowNs();
-    return encodeKissOfDeath(request, "RATE", this.fields(now, now));
-  }
-
   handle(datagram: Buffer, peer: Peer): Buffer | Drop {
     const receiveTime = this.clock.nowNs();
     const request = parseSntpRequest(datagram);
+    // An NTS client ignores an unauthenticated RATE kiss (RFC 8915 §5.7): an
+    // over-rate NTS request is dropped, never kissed.
+    const kissable = request.kind !== "rejected" && this.nts?.isNts(datagram) !== true;
+    const verdict = this.admission.admitDatagram(peer, kissable);
+    if (verdict.kind === "drop") return verdict;
     if (request.kind === "rejected") {
       switch (request.reason) {
         case "short":
@@ -110,28 +100,17 @@ export class SntpService implements UdpService, NtpHeaders {
           return { reason: "version", detail: `version ${request.version}` };
       }
     }
+    if (verdict.kind === "kiss-of-death") return this.kissOfDeath(request, peer);
     if (this.nts !== undefined && datagram.length > 48) {
       const answer = this.nts.answer(datagram, request, receiveTime, peer, this);
       if (answer !== undefined) return answer;
     }
     this.served.value++;
-    if (this.logger.infoOn) {
-      this.logger.info(`Received: NTP request from ${peer.address}`, {
-        event: "received",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    // Checked here too: at warn, the hot path makes no call for its log lines.
+    const logged = this.logger.infoOn;
+    if (logged) log.ntpReceived(this.logger, peer);
     const reply = encodeSntpReply(request, this.fields(receiveTime, this.clock.nowNs()));
-    if (this.logger.infoOn) {
-      this.logger.info(`Sent: NTP reply (stratum ${this.stratum}) to ${peer.address}`, {
-        event: "sent",
-        protocol: "ntp",
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    if (logged) log.ntpSent(this.logger, peer, this.stratum);
     return reply;
   }
 
@@ -144,6 +123,18 @@ export class SntpService implements UdpService, NtpHeaders {
   kiss(request: SntpRequest, code: string): Buffer {
     const now = this.clock.nowNs();
     return encodeKissOfDeath(request, code, this.fields(now, now));
+  }
+
+  /**
+   * Policy's answer to some over-rate requests (at most 1 in 4). Like
+   * chrony's, the KoD is a normal reply with LI 3, stratum 0 and reference
+   * ID RATE.
+   */
+  private kissOfDeath(request: SntpRequest, peer: Peer): Buffer {
+    this.kissed.value++;
+    log.kissOfDeathSent(this.logger, peer);
+    const now = this.clock.nowNs();
+    return encodeKissOfDeath(request, "RATE", this.fields(now, now));
   }
 
   private fields(receiveTime: bigint, transmitTime: bigint) {

@@ -11,7 +11,9 @@
  */
 
 import type { Socket } from "node:net";
-import { formatPeer, type Peer } from "./peer.js";
+import type { Counter } from "../metrics/counters.js";
+import type { Peer } from "../policy/admission.js";
+import { formatPeer } from "./peer.js";
 
 export type CloseReason =
   | "quit"
@@ -37,6 +39,9 @@ export interface ConnectionHandler {
 
 /** What a connection needs from the listener that owns it. */
 export interface ConnectionOwner {
+  /** Bytes the service reads and writes: counted here, for every TCP service alike. */
+  readonly bytesReceived: Counter;
+  readonly bytesSent: Counter;
   monotonic(): number;
   connectionPaused(connection: Connection): void;
   connectionFailed(connection: Connection, error: Error): void;
@@ -111,6 +116,7 @@ export class Connection {
    * its requests until they drain, so it cannot make us buffer without bound.
    */
   write(data: Buffer): void {
+    this.owner.bytesSent.value += data.length;
     if (this.socket.destroyed) return;
     if (!this.socket.write(data) && (this.holds & HOLD_BACKPRESSURE) === 0) {
       this.hold(HOLD_BACKPRESSURE);
@@ -190,6 +196,8 @@ export class Connection {
   onData(chunk: Buffer): void {
     if (this.closing) return;
     this.lastActive = this.owner.monotonic();
+    // A PROXY header is the proxy's, not the client's: not counted.
+    if (this.admitted) this.owner.bytesReceived.value += chunk.length;
     try {
       this.handler.receive(chunk);
     } catch (error) {

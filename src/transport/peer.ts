@@ -1,17 +1,12 @@
 /**
- * Who is on the other end. The transport makes this once per connection or
- * datagram, and everything after it (admission, services, logs, counters)
+ * Who is on the other end (a `Peer`, as policy defines it). The transport
+ * makes this once per connection or datagram, and everything after it (admission, services, logs, counters)
  * reads the client's address from here and nowhere else, so a PROXY
  * protocol header can later put the real client here for all of them.
  */
 
 import { formatHostPort } from "../errors.js";
-
-export interface Peer {
-  /** As Node reports it: 127.0.0.1, ::1, ::ffff:10.0.0.1. */
-  readonly address: string;
-  readonly port: number;
-}
+import type { Peer } from "../policy/admission.js";
 
 export interface RemoteEnd {
   readonly remoteAddress?: string | undefined;

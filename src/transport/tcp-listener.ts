@@ -9,16 +9,25 @@
 import { EventEmitter } from "node:events";
 import net, { type AddressInfo, type Socket } from "node:net";
 import { type Clock, SYSTEM_CLOCK, type Timer } from "../clock/clock.js";
-import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { type Counter, CounterRegistry } from "../metrics/counters.js";
+import { ThrottledLog } from "../logging/throttled-log.js";
+import { Counter, CounterRegistry } from "../metrics/counters.js";
 import {
+  byteCounters,
   internalErrorCounter,
   type ListenerMetrics,
   listenerMetrics,
+  sentBytesCounter,
 } from "../metrics/server-metrics.js";
-import type { ProxyReceiveResult } from "../protocols/proxy-header.js";
-import { type Admission, LIMIT_ONLY, type Refusal } from "./admission.js";
+import {
+  type Admission,
+  type ConnectionVerdict,
+  LIMIT_ONLY,
+  type Peer,
+  type Refusal,
+} from "../policy/admission.js";
 import {
   type CloseReason,
   Connection,
@@ -30,9 +39,8 @@ import { ConnectionList } from "./connection-list.js";
 import type { DescriptorBudget } from "./descriptor-budget.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import { type Peer, SocketPeer } from "./peer.js";
-import { ProxyHandshake } from "./proxy-handshake.js";
-import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
+import { SocketPeer } from "./peer.js";
+import { ProxyHandshake, type ProxyHandshakeOwner } from "./proxy-handshake.js";
 import {
   TLS_HANDSHAKE_TIMEOUT_S,
   TLS_MAX_HANDSHAKES,
@@ -44,6 +52,11 @@ import {
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
   readonly name: string;
+  /**
+   * False for a service that never reads what its clients send (daytime and
+   * RFC 868 over TCP): the listener then counts its bytes out only.
+   */
+  readonly readsRequests: boolean;
   /** Take over an admitted connection: install its handler, maybe write a greeting. */
   open(connection: Connection): void;
 }
@@ -89,6 +102,9 @@ export interface TcpListenerOptions {
   descriptors?: DescriptorBudget;
 }
 
+/** Why a connection was closed unserved: policy's refusals, and a bad PROXY header (the listener's own). */
+export type RefuseReason = Refusal | "proxy-error" | "handshake-limit" | "descriptor-limit";
+
 export interface ConnectionInfo {
   remoteAddress: string;
   remotePort: number;
@@ -97,7 +113,7 @@ export interface ConnectionInfo {
 export interface TcpListenerEvents {
   listening: [address: AddressInfo];
   connection: [info: ConnectionInfo];
-  rejected: [info: ConnectionInfo, reason: Refusal];
+  rejected: [info: ConnectionInfo, reason: RefuseReason];
   /** A client stopped reading its replies and the server stopped reading its requests. */
   backpressure: [info: ConnectionInfo];
   disconnect: [info: ConnectionInfo, reason: CloseReason];
@@ -115,7 +131,10 @@ export const PROXY_HEADER_TIMEOUT_MS = 3000;
 
 type State = "new" | "starting" | "listening" | "closing" | "closed";
 
-export class TcpListener extends EventEmitter<TcpListenerEvents> implements ConnectionOwner {
+export class TcpListener
+  extends EventEmitter<TcpListenerEvents>
+  implements ConnectionOwner, ProxyHandshakeOwner
+{
   readonly service: TcpService;
   readonly name: string;
   readonly host: string;
@@ -139,6 +158,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   private readonly metrics: ListenerMetrics;
   /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
   private internalErrors: Counter | undefined;
+  readonly bytesReceived: Counter;
+  readonly bytesSent: Counter;
   private readonly server: net.Server;
   private readonly live = new ConnectionList();
   private readonly throttle: ThrottledLog;
@@ -175,6 +196,13 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
           });
     this.descriptors = options.descriptors;
     this.metrics = listenerMetrics(this.counters, this.name);
+    // Bytes are the service's (the TLS port's plaintext counts as the line protocol's).
+    const protocol = this.service.name;
+    const bytes = this.service.readsRequests
+      ? byteCounters(this.counters, protocol, "tcp")
+      : { received: new Counter(), sent: sentBytesCounter(this.counters, protocol, "tcp") };
+    this.bytesReceived = bytes.received;
+    this.bytesSent = bytes.sent;
     this.throttle = new ThrottledLog(this.clock);
     this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
       this.accept(socket),
@@ -228,16 +256,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         if (this.descriptors === undefined) this.fitToDescriptorLimit();
         this.sweepTimer = this.clock.every(SWEEP_INTERVAL_MS, () => this.sweep());
         const address = this.address() as AddressInfo;
-        this.logger.lifecycle(
-          "info",
-          `Listening on ${formatHostPort(address.address, address.port)}${this.label()}`,
-          {
-            event: "listening",
-            protocol: this.name,
-            address: address.address,
-            port: address.port,
-          },
-        );
+        log.tcpListening(this.logger, this.name, address.address, address.port);
         this.emit("listening", address);
         resolve(address);
       });
@@ -322,13 +341,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
         now - connection.lastActive >= idleMs &&
         !connection.isHeld(HOLD_RATE)
       ) {
-        if (this.logger.infoOn) {
-          this.logger.info(`Idle timeout: closing connection from ${connection.name}`, {
-            event: "idle-timeout",
-            remoteAddress: connection.peer.address,
-            remotePort: connection.peer.port,
-          });
-        }
+        log.idleTimeout(this.logger, connection.peer);
         connection.close("idle-timeout");
       }
     }
@@ -339,30 +352,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   connectionPaused(connection: Connection): void {
-    if (this.logger.debugOn) {
-      this.logger.debug(`Client ${connection.name} is not reading its replies; pausing its input`, {
-        event: "backpressure",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-      });
-    }
+    log.backpressure(this.logger, connection.peer);
     if (this.listenerCount("backpressure") > 0) this.emit("backpressure", infoOf(connection));
   }
 
   connectionFailed(connection: Connection, error: Error): void {
-    if (this.logger.infoOn) {
-      const tls = tlsFailure(error);
-      const message =
-        tls === undefined
-          ? `Connection error from ${connection.name}: ${describeSystemError(error)}`
-          : `TLS error from ${connection.name}: ${tls}${this.label()}`;
-      this.logger.info(message, {
-        event: "connection-error",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-        code: (error as NodeJS.ErrnoException).code,
-      });
-    }
+    log.connectionError(this.logger, this.name, connection.peer, error);
   }
 
   connectionThrew(connection: Connection, error: unknown): void {
@@ -375,12 +370,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     this.internalErrors.value++;
     if (this.logger.warnOn) {
       const suppressed = this.throttle.take("internal-error");
-      if (suppressed !== undefined) {
-        this.logger.warn(
-          `Closed a connection from ${address ?? "unknown"}${this.label()}: serving it failed: ${oneLine(describeSystemError(error))}${suppressedSuffix(suppressed, "closed")}`,
-          { event: "internal-error", remoteAddress: address, suppressed },
-        );
-      }
+      if (suppressed !== undefined)
+        log.internalError(this.logger, this.name, address, error, suppressed);
     }
   }
 
@@ -396,12 +387,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
     this.admission.connectionEnded(connection.peer);
     if (this.logger.infoOn) {
-      this.logger.info(`Connection closed from ${connection.name}`, {
-        event: "disconnect",
-        reason: connection.closeReason ?? "peer-closed",
-        remoteAddress: connection.peer.address,
-        remotePort: connection.peer.port,
-      });
+      log.connectionClosed(this.logger, connection.peer, connection.closeReason ?? "peer-closed");
     }
     // Per-connection events build their payload only for someone listening.
     if (this.listenerCount("disconnect") > 0) {
@@ -424,7 +410,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
    */
   private accept(raw: Socket): void {
     try {
-      this.admit(raw);
+      this.acceptSocket(raw);
     } catch (error) {
       raw.on("error", ignoreError);
       raw.destroy();
@@ -432,7 +418,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     }
   }
 
-  private admit(raw: Socket): void {
+  private acceptSocket(raw: Socket): void {
     if (this.state !== "listening") {
       raw.on("error", ignoreError);
       raw.destroy();
@@ -444,10 +430,9 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
       this.awaitProxyHeader(raw, peer);
       return;
     }
-    const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
-    const refusal = admission.admitConnection(peer, this.live.size, this.effectiveMax);
-    if (refusal !== undefined) {
-      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, refusal);
+    const verdict = this.admit(peer, this.live.size);
+    if (verdict.kind === "refuse") {
+      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, verdict.reason);
       return;
     }
     if (this.descriptors?.take() === false) {
@@ -515,14 +500,12 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     if (this.logger.infoOn) {
       const suppressed = this.throttle.take("handshake-timeout");
       if (suppressed !== undefined) {
-        this.logger.info(
-          `TLS handshake not done within ${tls.handshakeTimeoutMs / 1000} s: closed ${connection.name}${this.label()}${suppressedSuffix(suppressed, "closed")}`,
-          {
-            event: "handshake-timeout",
-            remoteAddress: connection.peer.address,
-            remotePort: connection.peer.port,
-            suppressed,
-          },
+        log.handshakeTimedOut(
+          this.logger,
+          this.name,
+          connection.peer,
+          tls.handshakeTimeoutMs,
+          suppressed,
         );
       }
     }
@@ -575,50 +558,47 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const connection = new Connection(socket, proxy, this);
     connection.admitted = false;
     this.live.add(connection);
-    connection.handler = new ProxyHandshake((result) => this.proxyHeaderDone(connection, result));
+    connection.handler = new ProxyHandshake(connection, this);
   }
 
-  private proxyHeaderDone(connection: Connection, result: ProxyReceiveResult): void {
-    if (result.status === "error") {
-      this.refuseLate(connection, "proxy-error", result.reason);
-      return;
-    }
-    if (result.status !== "done") return;
-    const addresses = result.header.addresses;
-    // LOCAL (a proxy's own health check) and UNKNOWN are served as the proxy itself.
-    const client: Peer =
-      result.header.command === "proxy" && addresses !== null
-        ? { address: addresses.sourceAddress, port: addresses.sourcePort }
-        : connection.peer;
-    const refusal = this.admission.admitConnection(client, this.live.size - 1, this.effectiveMax);
-    if (refusal !== undefined) {
-      connection.peer = client;
-      this.refuseLate(connection, refusal);
-      return;
-    }
+  /** @internal the PROXY header named the client: the same admission as a direct client's. */
+  proxyHeaderRead(connection: Connection, client: Peer, rest: Buffer): void {
     connection.peer = client;
+    const verdict = this.admit(client, this.live.size - 1);
+    if (verdict.kind === "refuse") {
+      this.refuseLate(connection, verdict.reason);
+      return;
+    }
     connection.admitted = true;
     this.metrics.accepted.value++;
-    this.opened(connection, result.rest);
+    this.opened(connection, rest);
+  }
+
+  /** @internal */
+  proxyHeaderFailed(connection: Connection, reason: string): void {
+    this.refuseLate(connection, "proxy-error", reason);
+  }
+
+  /**
+   * Policy's one answer about a client's connection, asked at accept (or,
+   * behind a PROXY header, once the header has named the client) with the
+   * `open` connections there are besides it.
+   */
+  private admit(client: Peer, open: number): ConnectionVerdict {
+    // With no address policy, the answer needs no address: never ask the kernel for one.
+    const admission = this.admission.active === false ? LIMIT_ONLY : this.admission;
+    return admission.admitConnection(client, open, this.effectiveMax);
   }
 
   /** Refuse a connection already accepted (a PROXY listener's): destroyed with no byte sent. */
-  private refuseLate(connection: Connection, reason: Refusal, detail?: string): void {
+  private refuseLate(connection: Connection, reason: RefuseReason, detail?: string): void {
     const info = { remoteAddress: connection.peer.address, remotePort: connection.peer.port };
     connection.handler = NO_HANDLER;
     this.refuse(connection.socket, info, reason, detail);
   }
 
   private opened(connection: Connection, rest: Buffer | undefined): void {
-    const peer = connection.peer;
-    if (this.logger.infoOn) {
-      this.logger.info(`Connection from ${connection.name}${this.label()}`, {
-        event: "connection",
-        protocol: this.name,
-        remoteAddress: peer.address,
-        remotePort: peer.port,
-      });
-    }
+    if (this.logger.infoOn) log.connectionOpened(this.logger, this.name, connection.peer);
     try {
       this.service.open(connection);
     } catch (error) {
@@ -630,28 +610,24 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
   }
 
   /** Close at once, with no byte sent; counted, and logged at most once a second per reason. */
-  private refuse(socket: Socket, info: ConnectionInfo, reason: Refusal, detail?: string): void {
+  private refuse(
+    socket: Socket,
+    info: ConnectionInfo,
+    reason: RefuseReason,
+    detail?: string,
+  ): void {
     socket.on("error", ignoreError);
     socket.destroy();
     this.metrics.refused(reason).value++;
-    const level =
-      reason === "limit" ||
-      reason === "per-address-limit" ||
-      reason === "handshake-limit" ||
-      reason === "descriptor-limit"
-        ? "warn"
-        : "info";
+    const level = log.refusalLevel(reason);
     if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
       const suppressed = this.throttle.take(reason);
       if (suppressed !== undefined) {
-        const who = formatHostPort(info.remoteAddress, info.remotePort);
-        const why = detail === undefined ? "" : ` (${detail})`;
         const max =
           reason === "descriptor-limit"
             ? (this.descriptors as DescriptorBudget).room
             : this.effectiveMax;
-        const message = `${refusalText(reason, max)}: refused ${who}${why}${this.label()}${suppressedSuffix(suppressed, "refused")}`;
-        this.logger[level](message, { event: "rejected", reason, ...info, suppressed });
+        log.connectionRefused(this.logger, this.name, info, reason, max, detail, suppressed);
       }
     }
     if (this.listenerCount("rejected") > 0) this.emit("rejected", info, reason);
@@ -669,13 +645,7 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     const room = Math.max(1, limit - open - DESCRIPTOR_HEADROOM);
     if (room >= this.maxConnections) return;
     this.effectiveMax = room;
-    this.logger.lifecycle(
-      "warn",
-      `The file-descriptor limit (${limit}) leaves room for about ${room} connections${this.label()}; ` +
-        `serving at most ${room} instead of ${this.maxConnections}. Raise the limit ` +
-        "(ulimit -n, or LimitNOFILE= in a systemd unit) or lower --max-connections",
-      { event: "descriptor-limit", limit, maxConnections: room },
-    );
+    log.descriptorLimit(this.logger, this.name, limit, room, this.maxConnections);
   }
 
   private serverError(error: Error): void {
@@ -684,35 +654,8 @@ export class TcpListener extends EventEmitter<TcpListenerEvents> implements Conn
     if (this.state !== "listening") return;
     this.metrics.acceptErrors.value++;
     if (this.logger.errorOn && this.throttle.take("accept-error") !== undefined) {
-      this.logger.error(`Accepting a connection failed: ${describeSystemError(error)}`, {
-        event: "accept-error",
-        code: (error as NodeJS.ErrnoException).code,
-      });
+      log.acceptFailed(this.logger, error);
     }
-  }
-
-  /** " (daytime)" for the standard protocols' listeners; nothing for the line protocol. */
-  private label(): string {
-    return this.name === "line" ? "" : ` (${this.name})`;
-  }
-}
-
-function refusalText(reason: Refusal, max: number): string {
-  switch (reason) {
-    case "limit":
-      return `Connection limit of ${max} reached`;
-    case "per-address-limit":
-      return "Per-address connection limit reached";
-    case "acl":
-      return "Access denied";
-    case "rate-limit":
-      return "Rate limit exceeded";
-    case "proxy-error":
-      return "Bad or missing PROXY protocol header";
-    case "handshake-limit":
-      return "TLS handshake limit reached";
-    case "descriptor-limit":
-      return `Connection limit of ${max} reached across all listeners (file descriptors)`;
   }
 }
 
@@ -721,14 +664,3 @@ function infoOf(connection: Connection): ConnectionInfo {
 }
 
 function ignoreError(): void {}
-
-/**
- * OpenSSL's short reason ("unsupported protocol", "wrong version number")
- * for a TLS error, else undefined. Its message is several lines of library
- * detail ending in a newline, which would break the one-line log.
- */
-function tlsFailure(error: Error): string | undefined {
-  const { code, reason } = error as NodeJS.ErrnoException & { reason?: unknown };
-  if (typeof code !== "string" || !code.startsWith("ERR_SSL_")) return undefined;
-  return typeof reason === "string" && reason !== "" ? reason : code;
-}

@@ -1,8 +1,9 @@
 /**
- * A UDP listener that knows nothing of any protocol: it binds (or adopts an
- * inherited socket), asks admission about every datagram's sender, hands the
- * datagram to the service and sends back whatever reply the service makes,
- * one datagram for one datagram. Services never see the socket.
+ * A UDP listener that knows nothing of any protocol or policy: it binds (or
+ * adopts an inherited socket), hands every datagram to the service (which
+ * asks policy about it, once) and sends back whatever reply the service
+ * makes, one datagram for one datagram; it counts the bytes both ways and the
+ * datagrams that got no reply. Services never see the socket.
  */
 
 import dgram from "node:dgram";
@@ -10,16 +11,16 @@ import dns from "node:dns";
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
-import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { describeSystemError, TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
+import { oneLine, ThrottledLog } from "../logging/throttled-log.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
 import { byteCounters, droppedCounter, internalErrorCounter } from "../metrics/server-metrics.js";
-import { type Admission, LIMIT_ONLY } from "./admission.js";
+import type { Peer } from "../policy/admission.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
-import type { Peer } from "./peer.js";
-import { oneLine, suppressedSuffix, ThrottledLog } from "./throttled-log.js";
 
-/** Why a datagram got no reply, as a service or admission says it. */
+/** Why a datagram got no reply, as its service says (a policy verdict's drop is one). */
 export interface Drop {
   /**
    * Short and stable, for counters: "short", "mode", "version", "acl",
@@ -36,11 +37,6 @@ export interface UdpService {
   readonly name: string;
   /** The reply to `datagram` from `peer`, or why there is none. */
   handle(datagram: Buffer, peer: Peer): Buffer | Drop;
-  /**
-   * For a datagram refused by the rate limit: a reply that says so (SNTP's
-   * Kiss-o'-Death) when `kiss()` agrees, else undefined for none.
-   */
-  overRate?(datagram: Buffer, peer: Peer, kiss: () => boolean): Buffer | undefined;
 }
 
 export interface UdpListenerOptions {
@@ -54,7 +50,6 @@ export interface UdpListenerOptions {
   logger?: Logger;
   clock?: Clock;
   counters?: CounterRegistry;
-  admission?: Admission;
 }
 
 export interface UdpListenerEvents {
@@ -69,7 +64,6 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   private readonly fd: number | undefined;
   private readonly logger: Logger;
   private readonly counters: CounterRegistry;
-  private readonly admission: Admission;
   private readonly throttle: ThrottledLog;
   private readonly drops = new Map<string, Counter>();
   private readonly bytesIn: Counter;
@@ -88,7 +82,6 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     this.fd = options.fd;
     this.logger = options.logger ?? SILENT_LOGGER;
     this.counters = options.counters ?? new CounterRegistry();
-    this.admission = options.admission ?? LIMIT_ONLY;
     this.throttle = new ThrottledLog(options.clock ?? SYSTEM_CLOCK);
     const bytes = byteCounters(this.counters, this.service.name, "udp");
     this.bytesIn = bytes.received;
@@ -131,17 +124,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
         this.socket.off("error", onError);
         this.state = "listening";
         const address = this.socket.address();
-        this.logger.lifecycle(
-          "info",
-          `Listening on ${formatHostPort(address.address, address.port)} (${this.service.name}, UDP)`,
-          {
-            event: "listening",
-            protocol: this.service.name,
-            transport: "udp",
-            address: address.address,
-            port: address.port,
-          },
-        );
+        log.udpListening(this.logger, this.service.name, address.address, address.port);
         this.emit("listening", address);
         resolve(address);
       });
@@ -192,11 +175,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
       this.dropped(NO_SOURCE_PORT, peer);
       return;
     }
-    const refusal = this.admission.admitDatagram(peer);
-    const outcome =
-      refusal === undefined
-        ? this.service.handle(datagram, peer)
-        : (this.overRate(refusal, datagram, peer) ?? { reason: refusal });
+    const outcome = this.service.handle(datagram, peer);
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
@@ -205,12 +184,6 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     // makes no request object; a failure arrives as an 'error' event.
     this.socket.send(outcome, remote.port, remote.address);
     this.bytesOut.value += outcome.length;
-  }
-
-  /** The service's answer to an over-rate datagram (SNTP's Kiss-o'-Death), when it has one. */
-  private overRate(refusal: string, datagram: Buffer, peer: Peer): Buffer | undefined {
-    if (refusal !== "rate-limit" || this.service.overRate === undefined) return undefined;
-    return this.service.overRate(datagram, peer, () => this.admission.kissOfDeath(peer));
   }
 
   /** Counted by reason; logged at most once a second per reason, with how many were left out. */
@@ -224,15 +197,14 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (!(level === "warn" ? this.logger.warnOn : this.logger.infoOn)) return;
     const suppressed = this.throttle.take(drop.reason);
     if (suppressed === undefined) return;
-    this.logger[level](
-      `No reply to a ${this.service.name} datagram from ${formatHostPort(peer.address, peer.port)}: ${drop.detail ?? drop.reason}${suppressedSuffix(suppressed, "dropped")}`,
-      {
-        event: "dropped",
-        protocol: this.service.name,
-        reason: drop.reason,
-        remoteAddress: peer.address,
-        suppressed,
-      },
+    log.datagramDropped(
+      this.logger,
+      this.service.name,
+      peer,
+      drop.reason,
+      drop.detail,
+      suppressed,
+      level,
     );
   }
 
@@ -241,13 +213,7 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     if (this.state !== "listening") return;
     this.sendErrors.value++;
     if (this.logger.warnOn && this.throttle.take("send-error") !== undefined) {
-      this.logger.warn(
-        `Sending a ${this.service.name} reply failed: ${describeSystemError(error)}`,
-        {
-          event: "send-error",
-          protocol: this.service.name,
-        },
-      );
+      log.sendFailed(this.logger, this.service.name, error);
     }
   }
 }

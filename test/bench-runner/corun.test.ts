@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type CoRunRecord, summariseCoRuns } from "../../bench/runner/corun.js";
 import type { Settings } from "../../bench/runner/plan.js";
-import { judge } from "../../bench/runner/report.js";
+import { judge } from "../../bench/runner/verdicts.js";
 
 const settings: Settings = {
   durationSeconds: 1,

@@ -8,7 +8,8 @@ import {
   parseGeneratorOutput,
 } from "../../bench/runner/loadgen.js";
 import type { Settings } from "../../bench/runner/plan.js";
-import { inconclusive, judge, type RunRecord, summarise } from "../../bench/runner/report.js";
+import { type RunRecord, summarise } from "../../bench/runner/statistics.js";
+import { inconclusive, judge } from "../../bench/runner/verdicts.js";
 
 function run(
   variant: string,

@@ -18,7 +18,7 @@ const skip = haveSocketActivate
   ? false
   : "systemd-socket-activate is not installed (Debian package: systemd)";
 
-const MODULE_URL = new URL("../../src/transport/inherited-sockets.js", import.meta.url).href;
+const MODULE_URL = new URL("../../src/config/inherited-sockets.js", import.meta.url).href;
 
 // The child: discover, prove the variables are gone (also for its own children), then serve.
 const CHILD_SCRIPT = `

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { serviceForFdName } from "../../src/transport/inherited-sockets.js";
+import { serviceForFdName } from "../../src/config/inherited-sockets.js";
 import { readUnitFile, type UnitFile, value, values } from "./unit-file.js";
 
 const UNITS_DIR = fileURLToPath(new URL("../../../deploy/systemd/", import.meta.url));

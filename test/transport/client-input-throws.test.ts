@@ -31,6 +31,7 @@ const throwingUdp: UdpService = {
 function throwingTcp(throwOnOpen = false): TcpService {
   return {
     name: "echo",
+    readsRequests: true,
     open(connection: Connection) {
       if (throwOnOpen) throw new Error("open bug");
       connection.write(Buffer.from("hi"));

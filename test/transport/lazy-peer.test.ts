@@ -11,14 +11,14 @@ import type { LogLevel } from "../../src/logging/levels.js";
 import { Logger, type LogSink } from "../../src/logging/logger.js";
 import { CounterRegistry } from "../../src/metrics/counters.js";
 import { AccessList } from "../../src/policy/access-list.js";
+import type { Admission } from "../../src/policy/admission.js";
 import { AdmissionPolicy } from "../../src/policy/admission-policy.js";
 import { parseCidrList } from "../../src/policy/cidr.js";
 import { LineService } from "../../src/services/line-service.js";
-import type { Admission } from "../../src/transport/admission.js";
+import { TurnBudget } from "../../src/services/turn-budget.js";
 import type { Connection } from "../../src/transport/connection.js";
 import { SocketPeer } from "../../src/transport/peer.js";
 import { TcpListener } from "../../src/transport/tcp-listener.js";
-import { TurnBudget } from "../../src/transport/turn-budget.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { exchange, TIME_REPLY } from "../helpers/wire-client.js";
 

@@ -30,6 +30,7 @@ const skip = haveOpenssl ? false : "openssl is not installed (Debian package: op
 /** Answers every chunk with "ok\r\n". */
 const okService = {
   name: "line",
+  readsRequests: true,
   open(connection: Connection) {
     connection.handler = {
       receive() {

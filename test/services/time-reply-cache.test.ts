@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { timeOfDayFormatter } from "../../src/clock/time-of-day.js";
-import { TimeReplyCache } from "../../src/clock/time-reply-cache.js";
+import { TimeReplyCache } from "../../src/services/time-reply-cache.js";
 
 describe("TimeReplyCache", () => {
   it("formats once per second and returns the same bytes within it", () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TurnBudget } from "../../src/transport/turn-budget.js";
+import { TurnBudget } from "../../src/services/turn-budget.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 
 describe("TurnBudget", () => {

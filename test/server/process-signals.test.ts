@@ -6,13 +6,13 @@
 
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
+import type { EventLevel } from "../../src/logging/levels.js";
+import { type LogFields, Logger } from "../../src/logging/logger.js";
 import {
   installProcessSignals,
   SIGHUP_IGNORED,
   SIGUSR1_IGNORED,
-} from "../../src/cli/process-signals.js";
-import type { EventLevel } from "../../src/logging/levels.js";
-import { type LogFields, Logger } from "../../src/logging/logger.js";
+} from "../../src/server/process-signals.js";
 
 interface Line {
   level: EventLevel;

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { TimeServerError } from "../../src/errors.js";
 import {
   announcedFds,
   decodeProcNetAddress,
@@ -11,7 +10,8 @@ import {
   type SocketProbe,
   serviceForFdName,
   socketInode,
-} from "../../src/transport/inherited-sockets.js";
+} from "../../src/config/inherited-sockets.js";
+import { TimeServerError } from "../../src/errors.js";
 
 // Rows as an x86-64 Linux prints them (little-endian words).
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode

@@ -102,6 +102,9 @@ function udpFlags(ports: ServerPorts): string[] {
     String(ports.rfc868),
     "--daytime-port",
     String(ports.daytime),
+    // The load is a few sockets asking as fast as they can: no per-source bound.
+    "--udp-greeting-rate",
+    "0",
   ];
 }
 

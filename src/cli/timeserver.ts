@@ -9,6 +9,7 @@ import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runClusterPrimary } from "../cluster/primary-process.js";
+import { KEEPER_ROLE, KEEPER_ROLE_VARIABLE, runSocketKeeper } from "../cluster/socket-keeper.js";
 import { runClusterWorker } from "../cluster/worker-process.js";
 import { inheritedSockets } from "../config/inherited-sockets.js";
 import { parseServerCommand } from "../config/server-config.js";
@@ -33,7 +34,9 @@ installProcessSignals(SILENT_LOGGER);
 // per request for the smaller young generation to matter.
 setFlagsFromString("--semi-space-growth-factor=1");
 
-if (cluster.isWorker) {
+if (cluster.isWorker && process.env[KEEPER_ROLE_VARIABLE] === KEEPER_ROLE) {
+  runSocketKeeper();
+} else if (cluster.isWorker) {
   // Options come from the primary, already checked.
   runCli("timeserver", async () => runClusterWorker());
 } else {

@@ -16,7 +16,12 @@ export const REPORT_TIMEOUT_MS = 1000;
 export class CounterExchange {
   /** The whole cluster's counters, as of the workers' latest reports. */
   readonly totals = new CounterTotals();
-  private readonly waiters = new Map<number, { id: number; done: () => void }>();
+  /**
+   * Keyed by request, not by worker: overlapping scrapes each wait for their
+   * own answers (keyed by worker, a newer scrape's waiter replaced an older
+   * one's, which then waited out the whole timeout: ~1 s per scrape).
+   */
+  private readonly waiters = new Map<number, () => void>();
   private lastId = 0;
 
   constructor(private readonly timeoutMs = REPORT_TIMEOUT_MS) {}
@@ -34,14 +39,14 @@ export class CounterExchange {
       workerIds.map(
         (workerId) =>
           new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, this.timeoutMs);
             const id = ++this.lastId;
-            this.waiters.set(workerId, {
-              id,
-              done: () => {
-                clearTimeout(timer);
-                resolve();
-              },
+            const timer = setTimeout(() => {
+              this.waiters.delete(id);
+              resolve();
+            }, this.timeoutMs);
+            this.waiters.set(id, () => {
+              clearTimeout(timer);
+              resolve();
             });
             ask(workerId, id);
           }),
@@ -53,10 +58,11 @@ export class CounterExchange {
   /** A worker's report, asked for (`requestId` answers a request) or not. */
   received(workerId: number, requestId: number | undefined, snapshot: MetricsSnapshot): void {
     this.totals.report(workerId, snapshot);
-    const waiting = this.waiters.get(workerId);
-    if (waiting !== undefined && waiting.id === requestId) {
-      this.waiters.delete(workerId);
-      waiting.done();
+    if (requestId === undefined) return;
+    const done = this.waiters.get(requestId);
+    if (done !== undefined) {
+      this.waiters.delete(requestId);
+      done();
     }
   }
 

@@ -17,7 +17,14 @@ import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
 import { CounterExchange } from "./counter-exchange.js";
 import { isWorkerMessage, type PrimaryMessage } from "./messages.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF, RestartBackoff } from "./restart-backoff.js";
-import { applySchedulingPolicy } from "./scheduling.js";
+import { applySchedulingPolicy, schedulingPolicyName } from "./scheduling.js";
+import {
+  isKeeperHello,
+  isKeptMessage,
+  KEEPER_ROLE,
+  KEEPER_ROLE_VARIABLE,
+  type KeepMessage,
+} from "./socket-keeper.js";
 
 export interface SupervisorOptions {
   backoff?: BackoffPolicy;
@@ -34,6 +41,7 @@ export interface SupervisorOptions {
 }
 
 const DEFAULT_STOP_TIMEOUT_MS = DEFAULTS.closeGrace + 3000;
+const KEEPER_RESTART_MS = 1000;
 
 /** One worker position, 1..N; a replacement worker takes over the slot of the one that died. */
 interface Slot {
@@ -68,6 +76,7 @@ export class ClusterSupervisor {
   private sharedPort: number;
   private restarts = 0;
   private stopTimer: NodeJS.Timeout | undefined;
+  private keeper: Worker | undefined;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -108,6 +117,7 @@ export class ClusterSupervisor {
       this.settle = { resolve, reject };
     });
     applySchedulingPolicy();
+    this.forkKeeper();
     for (const slot of this.slots) this.fork(slot);
     return finished;
   }
@@ -182,6 +192,40 @@ export class ClusterSupervisor {
         samples: [{ labels: {}, value: this.restarts }],
       },
     ];
+  }
+
+  /**
+   * The socket keeper (socket-keeper.ts): holds a share of every listening
+   * socket so it stays open while every worker is down. Forked again if it
+   * dies; the cluster serves without it meanwhile, as it did before it.
+   */
+  private forkKeeper(): void {
+    const keeper = cluster.fork({ [KEEPER_ROLE_VARIABLE]: KEEPER_ROLE });
+    this.keeper = keeper;
+    keeper.on("error", () => {});
+    keeper.on("message", (message: unknown) => {
+      if (isKeeperHello(message)) {
+        const keep: KeepMessage = {
+          type: "keep-sockets",
+          config: { ...this.config, port: this.sharedPort },
+          roundRobin: schedulingPolicyName() === "rr",
+        };
+        keeper.send(keep);
+      } else if (isKeptMessage(message) && message.error !== undefined) {
+        this.logger.warn(
+          `The listening sockets will close whenever every worker is down: the socket keeper could not hold them (${message.error})`,
+          { event: "keeper-failed" },
+        );
+      }
+    });
+    keeper.once("exit", () => {
+      if (this.keeper !== keeper) return;
+      this.keeper = undefined;
+      if (this.state === "stopping" || this.state === "stopped") return;
+      setTimeout(() => {
+        if (this.state !== "stopping" && this.state !== "stopped") this.forkKeeper();
+      }, KEEPER_RESTART_MS).unref();
+    });
   }
 
   private fork(slot: Slot): void {
@@ -331,6 +375,8 @@ export class ClusterSupervisor {
 
   private beginStopping(): void {
     this.state = "stopping";
+    // Without the keeper's share, each socket closes with its last worker, as a drain wants.
+    this.keeper?.process.kill("SIGTERM");
     for (const slot of this.slots) {
       clearTimeout(slot.restartTimer);
       slot.restartTimer = undefined;

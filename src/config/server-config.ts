@@ -10,7 +10,9 @@ import { TimeServerError } from "../errors.js";
 import { LOG_FORMATS, type LogFormat } from "../logging/create-logger.js";
 import { LOG_LEVELS, type LogLevel } from "../logging/levels.js";
 import { type Cidr, parseCidrList } from "../policy/cidr.js";
+import { UDP_GREETING_RATE } from "../policy/source-rate.js";
 import { nativeMissing } from "../transport/native-binding.js";
+import { TLS_HANDSHAKE_TIMEOUT_S, TLS_MAX_HANDSHAKES } from "../transport/tls-start.js";
 import type { UdpBackendName } from "../transport/udp-backend.js";
 import {
   type ConfigOption,
@@ -24,7 +26,14 @@ import {
   standardCommand,
 } from "./command-line.js";
 import { DEFAULTS, LIMITS } from "./defaults.js";
-import { configError, parseChoice, parseHost, parseInteger, parsePort } from "./option-values.js";
+import {
+  configError,
+  parseChoice,
+  parseHost,
+  parseInteger,
+  parsePort,
+  parseSeconds,
+} from "./option-values.js";
 import { checkPortClashes } from "./port-clashes.js";
 import { formatHelp, type ProgramHelp } from "./program-help.js";
 import { checkSystemTimeZone } from "./system-time-zone.js";
@@ -72,6 +81,14 @@ export interface ServerConfig {
   tlsPort: number | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
+  /** Seconds from accept for a TLS handshake to be done. */
+  tlsHandshakeTimeout: number;
+  /** TLS handshakes in progress at once per process; more are refused. */
+  tlsMaxHandshakes: number;
+  /** TLS connections per process; undefined = what fits the memory (memory-limit.ts). */
+  tlsMaxConnections: number | undefined;
+  /** Replies per second per source for daytime and RFC 868 over UDP; 0 = no bound. */
+  udpGreetingRate: number;
   /** NTS Key Establishment (RFC 8915) over TLS 1.3; undefined = off. */
   ntsKePort: number | undefined;
   /** Where NTS clients should send NTP, when not this host's --ntp-port: host and optional port. */
@@ -426,6 +443,48 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     description: "private key (PEM) for --tls-port; re-read on SIGHUP",
     default: undefined,
     parse: (_source, raw) => raw,
+  }),
+  option<ServerConfig, "tlsHandshakeTimeout">("tlsHandshakeTimeout", {
+    name: "tls-handshake-timeout",
+    section: "TLS",
+    env: "TIMESERVER_TLS_HANDSHAKE_TIMEOUT",
+    value: "<seconds>",
+    description:
+      "close a TLS connection whose handshake is not done this long after accept, 0.1-3600",
+    default: TLS_HANDSHAKE_TIMEOUT_S,
+    parse: (source, raw) => parseSeconds(source, raw, 0.1, 3600),
+  }),
+  option<ServerConfig, "tlsMaxHandshakes">("tlsMaxHandshakes", {
+    name: "tls-max-handshakes",
+    section: "TLS",
+    env: "TIMESERVER_TLS_MAX_HANDSHAKES",
+    value: "<n>",
+    description: "TLS handshakes in progress at once per process, 1-1000000; more are refused",
+    default: TLS_MAX_HANDSHAKES,
+    parse: (source, raw) => parseInteger(source, raw, 1, 1_000_000),
+  }),
+  option<ServerConfig, "tlsMaxConnections">("tlsMaxConnections", {
+    name: "tls-max-connections",
+    section: "TLS",
+    env: "TIMESERVER_TLS_MAX_CONNECTIONS",
+    value: "<n|auto>",
+    description: `TLS connections per process, 1-${LIMITS.maxConnections}; auto = what fits the memory (cgroup limit or RAM), at most --max-connections`,
+    defaultText: "auto",
+    default: undefined,
+    parse: (source, raw) =>
+      raw.trim().toLowerCase() === "auto"
+        ? undefined
+        : parseInteger(source, raw, 1, LIMITS.maxConnections),
+  }),
+  option<ServerConfig, "udpGreetingRate">("udpGreetingRate", {
+    name: "udp-greeting-rate",
+    section: "Protection",
+    env: "TIMESERVER_UDP_GREETING_RATE",
+    value: "<per-second>",
+    description:
+      "daytime and RFC 868 replies over UDP per second per source address (they answer even an empty datagram: a reflector's bound); 0 = no bound",
+    default: UDP_GREETING_RATE,
+    parse: parseRate,
   }),
   option<ServerConfig, "ntsKePort">("ntsKePort", {
     name: "nts-ke-port",

@@ -12,7 +12,7 @@
 
 import { describeSystemError, formatHostPort } from "../errors.js";
 import type { Logger } from "./logger.js";
-import { suppressedSuffix } from "./throttled-log.js";
+import { oneLine, suppressedSuffix } from "./throttled-log.js";
 
 /** The client a line is about (a policy Peer, seen structurally: logging sits below policy). */
 export interface LoggedClient {
@@ -134,6 +134,10 @@ function refusalText(reason: string, max: number): string {
       return "Rate limit exceeded";
     case "proxy-error":
       return "Bad or missing PROXY protocol header";
+    case "handshake-limit":
+      return "TLS handshake limit reached";
+    case "descriptor-limit":
+      return `Connection limit of ${max} reached across all listeners (file descriptors)`;
     default:
       return `Refused (${reason})`;
   }
@@ -141,7 +145,12 @@ function refusalText(reason: string, max: number): string {
 
 /** The level a refusal is logged at: running out of room is a warning, a policy refusal news. */
 export function refusalLevel(reason: string): "warn" | "info" {
-  return reason === "limit" || reason === "per-address-limit" ? "warn" : "info";
+  return reason === "limit" ||
+    reason === "per-address-limit" ||
+    reason === "handshake-limit" ||
+    reason === "descriptor-limit"
+    ? "warn"
+    : "info";
 }
 
 /** A refused connection; the caller throttles (`suppressed` were left out since the last line). */
@@ -177,6 +186,39 @@ export function descriptorLimit(
   );
 }
 
+/** Serving one client threw (a bug its input found): that connection was closed; the caller throttles. */
+export function internalError(
+  logger: Logger,
+  name: string,
+  address: string | undefined,
+  error: unknown,
+  suppressed: number,
+): void {
+  logger.warn(
+    `Closed a connection from ${address ?? "unknown"}${listenerLabel(name)}: serving it failed: ${oneLine(describeSystemError(error))}${suppressedSuffix(suppressed, "closed")}`,
+    { event: "internal-error", remoteAddress: address, suppressed },
+  );
+}
+
+/** A TLS handshake not done within its deadline: the connection was destroyed; the caller throttles. */
+export function handshakeTimedOut(
+  logger: Logger,
+  name: string,
+  client: LoggedClient,
+  timeoutMs: number,
+  suppressed: number,
+): void {
+  logger.info(
+    `TLS handshake not done within ${timeoutMs / 1000} s: closed ${formatHostPort(client.address, client.port)}${listenerLabel(name)}${suppressedSuffix(suppressed, "closed")}`,
+    {
+      event: "handshake-timeout",
+      remoteAddress: client.address,
+      remotePort: client.port,
+      suppressed,
+    },
+  );
+}
+
 /** A failed accept(); the caller throttles. */
 export function acceptFailed(logger: Logger, error: Error): void {
   logger.error(`Accepting a connection failed: ${describeSystemError(error)}`, {
@@ -193,8 +235,9 @@ export function datagramDropped(
   reason: string,
   detail: string | undefined,
   suppressed: number,
+  level: "info" | "warn" = "info",
 ): void {
-  logger.info(
+  logger[level](
     `No reply to a ${name} datagram from ${formatHostPort(client.address, client.port)}: ${detail ?? reason}${suppressedSuffix(suppressed, "dropped")}`,
     {
       event: "dropped",

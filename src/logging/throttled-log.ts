@@ -39,3 +39,9 @@ export class ThrottledLog {
 export function suppressedSuffix(count: number, what: string): string {
   return count > 0 ? ` (${count} more ${what} since the last message)` : "";
 }
+
+/** The first line of a message (an OpenSSL or Node error can span several), for a one-line log. */
+export function oneLine(text: string): string {
+  const end = text.indexOf("\n");
+  return end < 0 ? text : text.slice(0, end);
+}

@@ -7,11 +7,14 @@
  */
 
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
+import { SYSTEM_CLOCK } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
 import type { Logger } from "../logging/logger.js";
-import type { MetricsSnapshot } from "./counters.js";
+import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
+import { CounterRegistry, type MetricsSnapshot } from "./counters.js";
 import { PrometheusExposition } from "./prometheus.js";
+import { refusedCounter } from "./server-metrics.js";
 
 export interface MetricsEndpointOptions {
   host: string;
@@ -23,19 +26,83 @@ export interface MetricsEndpointOptions {
   snapshot: () => MetricsSnapshot | Promise<MetricsSnapshot>;
   /** Whether new work is accepted now. */
   ready: () => boolean;
+  /** The process's descriptor budget (transport's DescriptorBudget), shared with the other listeners. */
+  descriptors?: DescriptorShare;
+  /** Where refused connections are counted; default a registry of its own. */
+  counters?: CounterRegistry;
 }
+
+/** What the endpoint needs of a descriptor budget (metrics sits below transport, which has it). */
+export interface DescriptorShare {
+  readonly room: number;
+  take(): boolean;
+  give(): void;
+}
+
+/** Connections open at once: scrapers and probes are few; more are refused, counted, logged. */
+export const METRICS_MAX_CONNECTIONS = 64;
+/**
+ * How often Node checks the headers and request deadlines. Its default is
+ * 30 s, so a 5 s headers timeout held a slowloris client for up to 35 s.
+ */
+const DEADLINE_CHECK_MS = 1000;
 
 export class MetricsEndpoint {
   private readonly server: http.Server;
   private readonly exposition = new PrometheusExposition();
+  private readonly counters: CounterRegistry;
+  private readonly throttle = new ThrottledLog(SYSTEM_CLOCK);
+  private open = 0;
 
   constructor(private readonly options: MetricsEndpointOptions) {
-    this.server = http.createServer((request, response) => {
-      void this.answer(request, response);
-    });
     // Scrapes are short; a stuck scraper must not hold a socket for long.
-    this.server.requestTimeout = 10_000;
-    this.server.headersTimeout = 5_000;
+    this.server = http.createServer(
+      {
+        headersTimeout: 5_000,
+        requestTimeout: 10_000,
+        connectionsCheckingInterval: DEADLINE_CHECK_MS,
+      },
+      (request, response) => {
+        // A scrape that fails in an unforeseen way closes its own connection, nothing more.
+        this.answer(request, response).catch(() => response.destroy());
+      },
+    );
+    this.counters = options.counters ?? new CounterRegistry();
+    this.server.on("connection", (socket: Socket) => this.admit(socket));
+  }
+
+  /** Over its own limit or the process's descriptor budget, a connection is closed at once, counted and logged. */
+  private admit(socket: Socket): void {
+    const reason: "limit" | "descriptor-limit" | undefined =
+      this.open >= METRICS_MAX_CONNECTIONS
+        ? "limit"
+        : this.options.descriptors?.take() === false
+          ? "descriptor-limit"
+          : undefined;
+    if (reason !== undefined) {
+      const who = formatHostPort(socket.remoteAddress ?? "unknown", socket.remotePort ?? 0);
+      socket.destroy();
+      // Made at the first refusal, so a scrape shows no series of its own endpoint until then.
+      refusedCounter(this.counters, "metrics", reason).value++;
+      const logger = this.options.logger;
+      const suppressed = logger.warnOn ? this.throttle.take(reason) : undefined;
+      if (suppressed !== undefined) {
+        const limit =
+          reason === "limit"
+            ? `Connection limit of ${METRICS_MAX_CONNECTIONS} reached`
+            : `Connection limit of ${this.options.descriptors?.room} reached across all listeners (file descriptors)`;
+        logger.warn(
+          `${limit}: refused ${who} (metrics)${suppressedSuffix(suppressed, "refused")}`,
+          { event: "rejected", reason, protocol: "metrics", suppressed },
+        );
+      }
+      return;
+    }
+    this.open++;
+    socket.once("close", () => {
+      this.open--;
+      this.options.descriptors?.give();
+    });
   }
 
   listen(): Promise<AddressInfo> {

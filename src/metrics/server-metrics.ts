@@ -32,16 +32,25 @@ export function listenerMetrics(registry: CounterRegistry, protocol: string): Li
     refused(reason) {
       let counter = refused.get(reason);
       if (counter === undefined) {
-        counter = registry.counter(
-          "timeserver_connections_refused_total",
-          "TCP connections closed at once, with no byte sent, by reason.",
-          { protocol, reason },
-        );
+        counter = refusedCounter(registry, protocol, reason);
         refused.set(reason, counter);
       }
       return counter;
     },
   };
+}
+
+/** TCP connections refused by `protocol`'s listener for `reason`. */
+export function refusedCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  reason: string,
+): Counter {
+  return registry.counter(
+    "timeserver_connections_refused_total",
+    "TCP connections closed at once, with no byte sent, by reason.",
+    { protocol, reason },
+  );
 }
 
 /** Requests by protocol, transport and result: time, quit, invalid, too-long; ok for the standard protocols. */
@@ -68,6 +77,23 @@ export function droppedCounter(
     "timeserver_datagrams_dropped_total",
     "UDP datagrams that got no reply, by protocol and reason.",
     { protocol, reason },
+  );
+}
+
+/**
+ * Client input that made the server throw where it should not have: the
+ * connection was closed or the datagram dropped, and the process went on.
+ * Any count here is a bug to report.
+ */
+export function internalErrorCounter(
+  registry: CounterRegistry,
+  protocol: string,
+  transport: "tcp" | "udp" | "http",
+): Counter {
+  return registry.counter(
+    "timeserver_internal_errors_total",
+    "Client connections closed or datagrams dropped because serving them threw (a bug to report).",
+    { protocol, transport },
   );
 }
 

@@ -48,6 +48,8 @@ export async function runServerProcess(
           logger,
           snapshot: () => runtime.snapshot(),
           ready: () => runtime.ready,
+          descriptors: runtime.descriptors,
+          counters: runtime.counters,
         });
   const started = Promise.all([runtime.listen(), metrics?.listen()]);
   let stopping = false;

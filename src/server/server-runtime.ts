@@ -20,6 +20,7 @@ import { CounterRegistry, type MetricsSnapshot, sumSnapshots } from "../metrics/
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
+import { SourceRate, UDP_GREETING_BURST } from "../policy/source-rate.js";
 import { CookieJar } from "../protocols/nts/cookies.js";
 import { NTS_KE_ALPN } from "../protocols/nts/ke-records.js";
 import { createDaytimeService } from "../services/daytime-service.js";
@@ -30,9 +31,11 @@ import { NtsNtpService } from "../services/nts-ntp-service.js";
 import { createRfc868Service } from "../services/rfc868-service.js";
 import { SntpService } from "../services/sntp-service.js";
 import { TurnBudget } from "../services/turn-budget.js";
+import { DescriptorBudget } from "../transport/descriptor-budget.js";
+import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { UdpListener } from "../transport/udp-listener.js";
+import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
 import { kernelServedClock } from "./kernel-served-clock.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
@@ -66,6 +69,10 @@ export interface RuntimeOptions {
 }
 
 const POLICY_SWEEP_MS = 1000;
+const OVER_GREETING_RATE: Drop = {
+  reason: "rate-limit",
+  detail: "over --udp-greeting-rate for its source",
+};
 /** An NTS-KE connection must finish its handshake and request within this (chrony allows 2 s). */
 export const NTS_KE_TIMEOUT_MS = 5000;
 /** NTS-KE connections at once: each handshake costs a signature, so a flood must not take the loop. */
@@ -79,6 +86,8 @@ export class ServerRuntime {
   /** The line protocol's plain TCP listener, unless it is off (inherited TLS only). */
   readonly line: TcpListener | undefined;
   private readonly budget: TurnBudget;
+  /** Every client connection of the process, whichever listener (the metrics endpoint's too). */
+  readonly descriptors = new DescriptorBudget();
   private readonly closeGraceMs: number;
   private readonly tls: TlsContext | undefined;
   private readonly ntsTls: TlsContext | undefined;
@@ -88,6 +97,7 @@ export class ServerRuntime {
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
+  private greetingRate: SourceRate | undefined;
   private state: "new" | "starting" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
@@ -199,6 +209,11 @@ export class ServerRuntime {
     }
     // Closed while it started: nothing left to sweep.
     if (this.state !== "starting") return;
+    let wanted = 0;
+    for (const listener of this.listeners) {
+      if (listener instanceof TcpListener) wanted += listener.maxConnections;
+    }
+    this.descriptors.fit(wanted, this.logger);
     this.sweepTimer = this.clock.every(POLICY_SWEEP_MS, () => this.admission.sweep());
     this.state = "serving";
   }
@@ -319,6 +334,51 @@ export class ServerRuntime {
     return service;
   }
 
+  /** --tls-max-connections, or what fits the memory; said at start when it is below --max-connections. */
+  private tlsMaxConnections(): number {
+    const config = this.config;
+    if (config.tlsMaxConnections !== undefined) return config.tlsMaxConnections;
+    const memory = memoryAvailable();
+    const fit = tlsConnectionsThatFit(
+      memory,
+      config.workers,
+      config.tlsMaxHandshakes,
+      config.maxConnections,
+    );
+    if (fit < config.maxConnections) {
+      this.logger.lifecycle(
+        "info",
+        `TLS connections limited to ${fit} per process: what ${Math.round(memory / 2 ** 20)} MiB of memory holds` +
+          (config.workers > 1 ? ` shared by ${config.workers} workers` : "") +
+          " (set --tls-max-connections to choose)",
+        { event: "tls-limit", maxConnections: fit, memoryBytes: memory },
+      );
+    }
+    return fit;
+  }
+
+  /**
+   * Daytime and RFC 868 over UDP within --udp-greeting-rate per source (one
+   * table for both): over it a datagram is dropped as rate-limit.
+   */
+  private sourceRated(service: GreetingService): UdpService {
+    const perSecond = this.config.udpGreetingRate;
+    if (perSecond <= 0) return service;
+    this.greetingRate ??= new SourceRate(
+      perSecond,
+      Math.max(UDP_GREETING_BURST, Math.ceil(perSecond)),
+    );
+    const rate = this.greetingRate;
+    const clock = this.clock;
+    return {
+      name: service.name,
+      handle: (datagram, peer) =>
+        rate.allow(peer.address, clock.monotonic())
+          ? service.handle(datagram, peer)
+          : OVER_GREETING_RATE,
+    };
+  }
+
   private build(row: ServiceRow, port: number, inherited: InheritedSocket | undefined): Listener {
     const config = this.config;
     const common = {
@@ -340,6 +400,7 @@ export class ServerRuntime {
       maxConnections: config.maxConnections,
       idleTimeoutMs: config.idleTimeout * 1000,
       closeGraceMs: this.closeGraceMs,
+      descriptors: this.descriptors,
     };
     switch (row.service) {
       case "line": {
@@ -355,14 +416,20 @@ export class ServerRuntime {
       case "tls":
         return new TcpListener({
           ...tcp,
+          maxConnections: this.tlsMaxConnections(),
           name: "tls",
           service: this.line$(),
-          wrap: (this.tls as TlsContext).wrap,
+          tls: {
+            wrap: (this.tls as TlsContext).wrap,
+            handshakeTimeoutMs: config.tlsHandshakeTimeout * 1000,
+            maxHandshakes: config.tlsMaxHandshakes,
+          },
         });
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
-        if (row.transport === "udp") return new UdpListener({ ...udp, service });
+        if (row.transport === "udp")
+          return new UdpListener({ ...udp, service: this.sourceRated(service) });
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":
@@ -407,7 +474,11 @@ export class ServerRuntime {
           service,
           maxConnections: Math.min(config.maxConnections, NTS_KE_MAX_CONNECTIONS),
           idleTimeoutMs: NTS_KE_TIMEOUT_MS,
-          wrap: (socket) => service.watch(tls.wrap(socket) as TLSSocket),
+          tls: {
+            wrap: (socket) => service.watch(tls.wrap(socket) as TLSSocket),
+            handshakeTimeoutMs: NTS_KE_TIMEOUT_MS,
+            maxHandshakes: Math.min(config.tlsMaxHandshakes, NTS_KE_MAX_CONNECTIONS),
+          },
         });
       }
     }

@@ -111,7 +111,12 @@ class LineSession implements ConnectionHandler, DeferredWork {
   resumeWork(): void {
     if (this.connection.closing) return;
     this.connection.release(HOLD_BUDGET);
-    this.handleEvents();
+    // A later turn runs outside the socket's handlers: a throw ends this client only.
+    try {
+      this.handleEvents();
+    } catch (error) {
+      this.connection.threw(error);
+    }
   }
 
   /** The timer callback for `rateResumed`, made the first time a rate limit holds this client. */
@@ -122,7 +127,11 @@ class LineSession implements ConnectionHandler, DeferredWork {
     if (this.connection.closing) return;
     this.connection.lastActive = this.service.clock.monotonic();
     this.connection.release(HOLD_RATE);
-    this.handleEvents();
+    try {
+      this.handleEvents();
+    } catch (error) {
+      this.connection.threw(error);
+    }
   }
 
   /**

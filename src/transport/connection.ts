@@ -20,6 +20,7 @@ export type CloseReason =
   | "peer-finished"
   | "line-too-long"
   | "idle-timeout"
+  | "handshake-timeout"
   | "shutdown"
   | "served"
   | "error";
@@ -44,6 +45,8 @@ export interface ConnectionOwner {
   monotonic(): number;
   connectionPaused(connection: Connection): void;
   connectionFailed(connection: Connection, error: Error): void;
+  /** Serving the connection threw: it has been destroyed, and only this connection ends. */
+  connectionThrew(connection: Connection, error: unknown): void;
   connectionClosed(connection: Connection): void;
 }
 
@@ -64,8 +67,14 @@ export class Connection {
   admitted = true;
   /** A proxy's own health check (PROXY v2 LOCAL): its routine lines are logged at debug, not info. */
   healthCheck = false;
-  /** Monotonic time the connection was accepted. */
-  readonly openedAt: number;
+  /** Monotonic time the connection was accepted (kept when its socket is wrapped in TLS). */
+  openedAt: number;
+  /**
+   * On a TLS listener, from accept until the handshake is done (first
+   * waiting for the client's first bytes, then in the handshake): the
+   * handshake deadline applies, the idle timeout not yet.
+   */
+  tlsState: "awaiting-bytes" | "handshaking" | undefined = undefined;
   /** Monotonic time of the last sign of life, for the idle timeout. */
   lastActive: number;
   /** Monotonic time the connection began to close; -1 while open. */
@@ -152,9 +161,37 @@ export class Connection {
     this.socket.resume();
   }
 
+  /**
+   * Hand the socket over (to a TLS layer built on it): this object stops
+   * listening to it and must be dropped without a close.
+   */
+  detach(): Socket {
+    const socket = this.socket;
+    socket.off("data", onSocketData);
+    socket.off("end", onSocketEnd);
+    socket.off("error", onSocketError);
+    socket.off("close", onSocketClose);
+    socket.off("drain", onSocketDrain);
+    (socket as OwnedSocket)[kConnection] = undefined;
+    this.handler = NO_HANDLER;
+    return socket;
+  }
+
   /** Give up on a connection that would not close politely. */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /**
+   * A throw while serving this client's bytes (a bug the client's input
+   * found) ends this connection, not the process: the event handlers below
+   * run on client input, outside any caller that could catch.
+   */
+  threw(error: unknown): void {
+    this.handler = NO_HANDLER;
+    if (this.closeReason === undefined) this.closeReason = "error";
+    this.socket.destroy();
+    this.owner.connectionThrew(this, error);
   }
 
   /** @internal socket events */
@@ -163,13 +200,21 @@ export class Connection {
     this.lastActive = this.owner.monotonic();
     // A PROXY header is the proxy's, not the client's: not counted.
     if (this.admitted) this.owner.bytesReceived.value += chunk.length;
-    this.handler.receive(chunk);
+    try {
+      this.handler.receive(chunk);
+    } catch (error) {
+      this.threw(error);
+    }
   }
 
   /** @internal */
   onEnd(): void {
     if (this.closing) return;
-    this.handler.peerFinished();
+    try {
+      this.handler.peerFinished();
+    } catch (error) {
+      this.threw(error);
+    }
   }
 
   /** @internal */

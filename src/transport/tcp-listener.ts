@@ -16,6 +16,7 @@ import { ThrottledLog } from "../logging/throttled-log.js";
 import { Counter, CounterRegistry } from "../metrics/counters.js";
 import {
   byteCounters,
+  internalErrorCounter,
   type ListenerMetrics,
   listenerMetrics,
   sentBytesCounter,
@@ -35,10 +36,18 @@ import {
   NO_HANDLER,
 } from "./connection.js";
 import { ConnectionList } from "./connection-list.js";
+import type { DescriptorBudget } from "./descriptor-budget.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
 import { SocketPeer } from "./peer.js";
 import { ProxyHandshake, type ProxyHandshakeOwner } from "./proxy-handshake.js";
+import {
+  TLS_HANDSHAKE_TIMEOUT_S,
+  TLS_MAX_HANDSHAKES,
+  type TlsListenerOptions,
+  TlsStart,
+  unread,
+} from "./tls-start.js";
 
 export interface TcpService {
   /** The protocol's name, for logs and counters: line, daytime, rfc868. */
@@ -76,14 +85,25 @@ export interface TcpListenerOptions {
    */
   proxyProtocol?: { trusted: (address: string) => boolean };
   /**
-   * Wraps an admitted socket before the service sees it (TLS: the handshake
-   * starts only after admission, so a refused client gets no byte).
+   * Serve over TLS: the handshake starts only after admission (a refused
+   * client gets no byte) and only once the client's first bytes arrive
+   * (tls-start.ts says why), within a deadline and a cap of its own.
+   */
+  tls?: TlsListenerOptions;
+  /**
+   * TLS with the default deadline (the idle timeout, else
+   * TLS_HANDSHAKE_TIMEOUT_S) and cap: `tls: { wrap, … }` in short.
    */
   wrap?: (socket: Socket) => Socket;
+  /**
+   * The process's descriptor budget, shared with its other listeners; without
+   * one the listener fits its own limit under the descriptor limit alone.
+   */
+  descriptors?: DescriptorBudget;
 }
 
 /** Why a connection was closed unserved: policy's refusals, and a bad PROXY header (the listener's own). */
-export type RefuseReason = Refusal | "proxy-error";
+export type RefuseReason = Refusal | "proxy-error" | "handshake-limit" | "descriptor-limit";
 
 export interface ConnectionInfo {
   remoteAddress: string;
@@ -130,8 +150,14 @@ export class TcpListener
   private readonly fd: number | undefined;
   private readonly admission: Admission;
   private readonly proxyProtocol: TcpListenerOptions["proxyProtocol"];
-  private readonly wrap: TcpListenerOptions["wrap"];
+  private readonly tls: TlsListenerOptions | undefined;
+  private readonly descriptors: DescriptorBudget | undefined;
+  /** TLS handshakes begun and not yet done or ended. */
+  private handshakes = 0;
+  private handshakeTimeouts: Counter | undefined;
   private readonly metrics: ListenerMetrics;
+  /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
+  private internalErrors: Counter | undefined;
   readonly bytesReceived: Counter;
   readonly bytesSent: Counter;
   private readonly server: net.Server;
@@ -159,7 +185,16 @@ export class TcpListener
     this.counters = options.counters ?? new CounterRegistry();
     this.admission = options.admission ?? LIMIT_ONLY;
     this.proxyProtocol = options.proxyProtocol;
-    this.wrap = options.wrap;
+    this.tls =
+      options.tls ??
+      (options.wrap === undefined
+        ? undefined
+        : {
+            wrap: options.wrap,
+            handshakeTimeoutMs: options.idleTimeoutMs || TLS_HANDSHAKE_TIMEOUT_S * 1000,
+            maxHandshakes: TLS_MAX_HANDSHAKES,
+          });
+    this.descriptors = options.descriptors;
     this.metrics = listenerMetrics(this.counters, this.name);
     // Bytes are the service's (the TLS port's plaintext counts as the line protocol's).
     const protocol = this.service.name;
@@ -218,7 +253,7 @@ export class TcpListener
       this.server.listen(target, () => {
         this.server.off("error", onError);
         this.state = "listening";
-        this.fitToDescriptorLimit();
+        if (this.descriptors === undefined) this.fitToDescriptorLimit();
         this.sweepTimer = this.clock.every(SWEEP_INTERVAL_MS, () => this.sweep());
         const address = this.address() as AddressInfo;
         log.tcpListening(this.logger, this.name, address.address, address.port);
@@ -298,6 +333,9 @@ export class TcpListener
         if (now - connection.openedAt >= PROXY_HEADER_TIMEOUT_MS) {
           this.refuseLate(connection, "proxy-error", "no complete PROXY header within 3 s");
         }
+      } else if (connection.tlsState !== undefined) {
+        const tls = this.tls as TlsListenerOptions;
+        if (now - connection.openedAt >= tls.handshakeTimeoutMs) this.handshakeTimedOut(connection);
       } else if (
         idleMs > 0 &&
         now - connection.lastActive >= idleMs &&
@@ -322,8 +360,25 @@ export class TcpListener
     log.connectionError(this.logger, this.name, connection.peer, error);
   }
 
+  connectionThrew(connection: Connection, error: unknown): void {
+    this.internalError(error, connection.peer.address);
+  }
+
+  /** Counted, and logged at most once a second: a bug the client's input found, not the client's fault. */
+  private internalError(error: unknown, address: string | undefined): void {
+    this.internalErrors ??= internalErrorCounter(this.counters, this.name, "tcp");
+    this.internalErrors.value++;
+    if (this.logger.warnOn) {
+      const suppressed = this.throttle.take("internal-error");
+      if (suppressed !== undefined)
+        log.internalError(this.logger, this.name, address, error, suppressed);
+    }
+  }
+
   connectionClosed(connection: Connection): void {
     if (!this.live.delete(connection)) return;
+    this.descriptors?.give();
+    if (connection.tlsState === "handshaking") this.handshakes--;
     this.metrics.active.value--;
     if (!connection.admitted) {
       // Never admitted (a PROXY header that never came, or a refused client): nothing to log.
@@ -350,7 +405,21 @@ export class TcpListener
     }
   }
 
+  /**
+   * Whatever accepting and opening a connection throws (a TLS wrap, a
+   * service's greeting) closes that client only.
+   */
   private accept(raw: Socket): void {
+    try {
+      this.acceptSocket(raw);
+    } catch (error) {
+      raw.on("error", ignoreError);
+      raw.destroy();
+      this.internalError(error, raw.remoteAddress);
+    }
+  }
+
+  private acceptSocket(raw: Socket): void {
     if (this.state !== "listening") {
       raw.on("error", ignoreError);
       raw.destroy();
@@ -367,12 +436,80 @@ export class TcpListener
       this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, verdict.reason);
       return;
     }
-    const socket = this.wrap === undefined ? raw : this.wrap(raw);
+    if (this.descriptors?.take() === false) {
+      this.refuse(raw, { remoteAddress: peer.address, remotePort: peer.port }, "descriptor-limit");
+      return;
+    }
     this.metrics.accepted.value++;
     this.metrics.active.value++;
-    const connection = new Connection(socket, peer, this);
+    const connection = new Connection(raw, peer, this);
     this.live.add(connection);
+    if (this.tls !== undefined) {
+      connection.tlsState = "awaiting-bytes";
+      connection.handler = new TlsStart(
+        (first) => this.startTls(connection, first),
+        () => connection.destroy(),
+      );
+      return;
+    }
     this.opened(connection, undefined);
+  }
+
+  /**
+   * The client's first bytes: over the cap of handshakes in progress it is
+   * refused; else TLS is built on its socket (which reads `first` again) and
+   * the service gets the connection.
+   */
+  private startTls(plain: Connection, first: Buffer): void {
+    const tls = this.tls as TlsListenerOptions;
+    if (this.handshakes >= tls.maxHandshakes) {
+      this.refuseLate(plain, "handshake-limit", `${tls.maxHandshakes} TLS handshakes in progress`);
+      return;
+    }
+    const raw = plain.detach();
+    this.live.delete(plain);
+    unread(raw, first);
+    const connection = new Connection(tls.wrap(raw), plain.peer, this);
+    connection.openedAt = plain.openedAt;
+    connection.tlsState = "handshaking";
+    this.handshakes++;
+    this.live.add(connection);
+    connection.socket.once("secure", () => this.handshakeDone(connection));
+    this.opened(connection, undefined);
+  }
+
+  private handshakeDone(connection: Connection): void {
+    if (connection.tlsState !== "handshaking") return;
+    connection.tlsState = undefined;
+    this.handshakes--;
+    // The idle timeout counts from here.
+    connection.lastActive = this.clock.monotonic();
+  }
+
+  /** No handshake within the deadline: destroyed (there is no TLS to close politely), counted, logged. */
+  private handshakeTimedOut(connection: Connection): void {
+    const tls = this.tls as TlsListenerOptions;
+    this.handshakeTimeouts ??= this.counters.counter(
+      "timeserver_tls_handshake_timeouts_total",
+      "TLS connections destroyed because their handshake was not done within --tls-handshake-timeout.",
+      { protocol: this.name },
+    );
+    this.handshakeTimeouts.value++;
+    connection.handler = NO_HANDLER;
+    connection.closeReason = "handshake-timeout";
+    connection.destroy();
+    if (this.logger.infoOn) {
+      const suppressed = this.throttle.take("handshake-timeout");
+      if (suppressed !== undefined) {
+        log.handshakeTimedOut(
+          this.logger,
+          this.name,
+          connection.peer,
+          tls.handshakeTimeoutMs,
+          suppressed,
+        );
+      }
+    }
   }
 
   /**
@@ -386,7 +523,7 @@ export class TcpListener
       this.admission.active !== false ||
       this.logger.infoOn ||
       this.proxyProtocol !== undefined ||
-      this.wrap !== undefined ||
+      this.tls !== undefined ||
       this.listenerCount("connection") > 0 ||
       this.listenerCount("disconnect") > 0 ||
       this.listenerCount("rejected") > 0 ||
@@ -412,6 +549,10 @@ export class TcpListener
     }
     if (this.live.size >= this.effectiveMax) {
       this.refuse(socket, info, "limit");
+      return;
+    }
+    if (this.descriptors?.take() === false) {
+      this.refuse(socket, info, "descriptor-limit");
       return;
     }
     this.metrics.active.value++;
@@ -460,7 +601,12 @@ export class TcpListener
   private opened(connection: Connection, rest: Buffer | undefined): void {
     const logger = connection.healthCheck ? this.logger.demoted() : this.logger;
     if (logger.infoOn) log.connectionOpened(logger, this.name, connection.peer);
-    this.service.open(connection);
+    try {
+      this.service.open(connection);
+    } catch (error) {
+      connection.threw(error);
+      return;
+    }
     if (this.listenerCount("connection") > 0) this.emit("connection", infoOf(connection));
     if (rest !== undefined && rest.length > 0 && !connection.closing) connection.onData(rest);
   }
@@ -479,15 +625,11 @@ export class TcpListener
     if (level === "warn" ? this.logger.warnOn : this.logger.infoOn) {
       const suppressed = this.throttle.take(reason);
       if (suppressed !== undefined) {
-        log.connectionRefused(
-          this.logger,
-          this.name,
-          info,
-          reason,
-          this.effectiveMax,
-          detail,
-          suppressed,
-        );
+        const max =
+          reason === "descriptor-limit"
+            ? (this.descriptors as DescriptorBudget).room
+            : this.effectiveMax;
+        log.connectionRefused(this.logger, this.name, info, reason, max, detail, suppressed);
       }
     }
     if (this.listenerCount("rejected") > 0) this.emit("rejected", info, reason);

@@ -9,12 +9,12 @@
 import { EventEmitter } from "node:events";
 import { type AddressInfo, isIP } from "node:net";
 import { type Clock, SYSTEM_CLOCK } from "../clock/clock.js";
-import { TimeServerError } from "../errors.js";
+import { describeSystemError, TimeServerError } from "../errors.js";
 import * as log from "../logging/log-events.js";
 import { type Logger, SILENT_LOGGER } from "../logging/logger.js";
-import { ThrottledLog } from "../logging/throttled-log.js";
+import { oneLine, ThrottledLog } from "../logging/throttled-log.js";
 import { type Counter, CounterRegistry } from "../metrics/counters.js";
-import { byteCounters, droppedCounter } from "../metrics/server-metrics.js";
+import { byteCounters, droppedCounter, internalErrorCounter } from "../metrics/server-metrics.js";
 import type { Peer } from "../policy/admission.js";
 import { createUdpBackend } from "./create-udp-backend.js";
 import { describeListenTarget, listenFailure } from "./listen-target.js";
@@ -23,7 +23,11 @@ import type { Arrival, UdpBackend, UdpBackendName } from "./udp-backend.js";
 
 /** Why a datagram got no reply, as its service says (a policy verdict's drop is one). */
 export interface Drop {
-  /** Short and stable, for counters: "short", "mode", "version", "acl", "rate-limit". */
+  /**
+   * Short and stable, for counters: "short", "mode", "version", "acl",
+   * "rate-limit"; the listener's own "source-port" (port 0 cannot be
+   * answered) and "error" (answering it threw).
+   */
   readonly reason: string;
   /** For the log: "mode 6 (control)". */
   readonly detail?: string;
@@ -82,6 +86,8 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
   private readonly family: 4 | 6;
   /** Kernel receive times are the system clock's: with another clock (tests), the clock reads. */
   private readonly kernelTime: boolean;
+  /** Made at the first one: a series that is a bug when it shows is not shown at 0. */
+  private internalErrors: Counter | undefined;
   private state: "new" | "starting" | "listening" | "closed" = "new";
 
   constructor(options: UdpListenerOptions) {
@@ -172,38 +178,71 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     });
   }
 
+  /**
+   * Nothing a datagram holds may end the process: a throw while answering
+   * it (a send refused synchronously, a service's bug) drops that datagram,
+   * counted and logged like any other drop, and the next one is served.
+   */
   private receive(datagram: Buffer, remote: Peer, arrival: Arrival | undefined): void {
+    try {
+      this.answer(datagram, remote, arrival);
+    } catch (error) {
+      this.internalErrors ??= internalErrorCounter(this.counters, this.service.name, "udp");
+      this.internalErrors.value++;
+      this.dropped(
+        { reason: "error", detail: oneLine(describeSystemError(error)) },
+        remote,
+        "warn",
+      );
+    }
+  }
+
+  private answer(datagram: Buffer, remote: Peer, arrival: Arrival | undefined): void {
     this.bytesIn.value += datagram.length;
     // The address as received, unless IPv4-mapped (a dual-stack socket's
     // IPv4 client): the service and the logs see it as IPv4, the reply still
     // goes to the address as received.
     const address = unmappedAddress(remote.address);
     const peer: Peer = address === remote.address ? remote : { address, port: remote.port };
+    // Source port 0 is legal on the wire (RFC 768: the port is optional) but
+    // no reply can go back to it, and dgram throws at once if asked to try.
+    if (remote.port === 0) {
+      this.dropped(NO_SOURCE_PORT, peer);
+      return;
+    }
     const outcome = this.service.handle(datagram, peer, arrival);
     if (!Buffer.isBuffer(outcome)) {
       this.dropped(outcome, peer);
       return;
     }
-    this.bytesOut.value += outcome.length;
     this.backend.send(
       outcome,
       remote,
       this.kernelTime ? this.service.transmitTimestampAt?.(outcome) : undefined,
     );
+    this.bytesOut.value += outcome.length;
   }
 
   /** Counted by reason; logged at most once a second per reason, with how many were left out. */
-  private dropped(drop: Drop, peer: Peer): void {
+  private dropped(drop: Drop, peer: Peer, level: "info" | "warn" = "info"): void {
     let counter = this.drops.get(drop.reason);
     if (counter === undefined) {
       counter = droppedCounter(this.counters, this.service.name, drop.reason);
       this.drops.set(drop.reason, counter);
     }
     counter.value++;
-    if (!this.logger.infoOn) return;
+    if (!(level === "warn" ? this.logger.warnOn : this.logger.infoOn)) return;
     const suppressed = this.throttle.take(drop.reason);
     if (suppressed === undefined) return;
-    log.datagramDropped(this.logger, this.service.name, peer, drop.reason, drop.detail, suppressed);
+    log.datagramDropped(
+      this.logger,
+      this.service.name,
+      peer,
+      drop.reason,
+      drop.detail,
+      suppressed,
+      level,
+    );
   }
 
   /** After binding, the socket's errors are failed sends (replies are sent without a callback). */
@@ -215,3 +254,5 @@ export class UdpListener extends EventEmitter<UdpListenerEvents> {
     }
   }
 }
+
+const NO_SOURCE_PORT: Drop = { reason: "source-port", detail: "source port 0, no reply possible" };

@@ -97,6 +97,15 @@ export function internalErrorCounter(
   );
 }
 
+/** TLS connections whose handshake missed its deadline, on one listener. */
+export function handshakeTimeoutCounter(registry: CounterRegistry, protocol: string): Counter {
+  return registry.counter(
+    "timeserver_tls_handshake_timeouts_total",
+    "TLS connections destroyed because their handshake was not done within --tls-handshake-timeout.",
+    { protocol },
+  );
+}
+
 export function byteCounters(
   registry: CounterRegistry,
   protocol: string,

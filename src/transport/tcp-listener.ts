@@ -16,6 +16,7 @@ import { ThrottledLog } from "../logging/throttled-log.js";
 import { Counter, CounterRegistry } from "../metrics/counters.js";
 import {
   byteCounters,
+  handshakeTimeoutCounter,
   internalErrorCounter,
   type ListenerMetrics,
   listenerMetrics,
@@ -489,11 +490,7 @@ export class TcpListener
   /** No handshake within the deadline: destroyed (there is no TLS to close politely), counted, logged. */
   private handshakeTimedOut(connection: Connection): void {
     const tls = this.tls as TlsListenerOptions;
-    this.handshakeTimeouts ??= this.counters.counter(
-      "timeserver_tls_handshake_timeouts_total",
-      "TLS connections destroyed because their handshake was not done within --tls-handshake-timeout.",
-      { protocol: this.name },
-    );
+    this.handshakeTimeouts ??= handshakeTimeoutCounter(this.counters, this.name);
     this.handshakeTimeouts.value++;
     connection.handler = NO_HANDLER;
     connection.closeReason = "handshake-timeout";

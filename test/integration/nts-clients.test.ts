@@ -214,20 +214,26 @@ describe("NTS with real clients", { skip: !haveOpenssl && "no openssl" }, () => 
   });
 
   it("--workers 2 without a secret file: every worker opens every other's cookies", async (t) => {
-    const server = await startServerFor(t, [
-      "--workers",
-      "2",
-      "--ntp-port",
-      "0",
-      "--nts-ke-port",
-      "0",
-      "--tls-cert",
-      cert.certFile,
-      "--tls-key",
-      cert.keyFile,
-      "--log-level",
-      "info",
-    ]);
+    const server = await startServerFor(
+      t,
+      [
+        "--workers",
+        "2",
+        "--ntp-port",
+        "0",
+        "--nts-ke-port",
+        "0",
+        "--tls-cert",
+        cert.certFile,
+        "--tls-key",
+        cert.keyFile,
+        "--log-level",
+        "info",
+      ],
+      // Round robin: the primary hands key exchanges to the workers in turn,
+      // so both make cookies (with the kernel's choice, one may take them all).
+      { NODE_CLUSTER_SCHED_POLICY: "rr" },
+    );
     await server.waitForLine(/with 2 workers/);
     const kePort = portOf(server, /^nts-ke$/) as number;
     const ntpPort = portOf(server, /^ntp, UDP(, \w+)?$/) as number;

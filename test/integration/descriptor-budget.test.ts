@@ -11,29 +11,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
 import { describe, it } from "node:test";
+import { attempt } from "../helpers/line-attempt.js";
 import { METRICS_LINE, metricsPortOf, sampleValue, scrape } from "../helpers/metrics-scrape.js";
 import { SERVER_BIN, ServerProcess } from "../helpers/server-process.js";
 import { haveOpenssl, makeCertificate, scratchDir } from "../helpers/tls-files.js";
 
 const skip = haveOpenssl ? false : "openssl is not installed (Debian package: openssl)";
-
-/** Connect and wait for the server to keep the connection (it answers TIME) or close it. */
-function attempt(port: number): Promise<{ socket: net.Socket; served: boolean }> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    let settled = false;
-    const done = (served: boolean) => {
-      if (settled) return;
-      settled = true;
-      resolve({ socket, served });
-    };
-    socket.on("connect", () => socket.write("TIME\r\n"));
-    socket.on("data", () => done(true));
-    socket.on("end", () => done(false));
-    socket.on("close", () => done(false));
-    socket.on("error", () => done(false));
-  });
-}
 
 async function idle(count: number, port: number): Promise<net.Socket[]> {
   const sockets = Array.from({ length: count }, () => {

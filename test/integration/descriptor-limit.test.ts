@@ -7,28 +7,10 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import net from "node:net";
 import { describe, it } from "node:test";
+import { attempt } from "../helpers/line-attempt.js";
 import { SERVER_BIN, ServerProcess } from "../helpers/server-process.js";
 import { TIME_REPLY, WireClient } from "../helpers/wire-client.js";
-
-/** Connect and wait for the server to either keep the connection (it answers TIME) or close it. */
-function attempt(port: number): Promise<{ socket: net.Socket; served: boolean }> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" });
-    let settled = false;
-    const done = (served: boolean) => {
-      if (settled) return;
-      settled = true;
-      resolve({ socket, served });
-    };
-    socket.on("connect", () => socket.write("TIME\r\n"));
-    socket.on("data", () => done(true));
-    socket.on("end", () => done(false));
-    socket.on("close", () => done(false));
-    socket.on("error", () => done(false));
-  });
-}
 
 describe("file-descriptor exhaustion", () => {
   it("refuses what does not fit under ulimit -n, says so, and keeps serving", async (t) => {

@@ -12,19 +12,19 @@ const pending = [];
 const log = [];
 const ask = (i) =>
   new Promise((resolve) => {
-    const asked_at = Date.now();
+    const askedAt = Date.now();
     const socket = dgram.createSocket("udp4");
     const done = (ok) => {
       clearTimeout(timer);
       socket.close();
       if (ok) answered++;
-      log.push(`${asked_at} ${ok ? 1 : 0}`);
+      log.push(`${askedAt} ${ok ? 1 : 0}`);
       resolve();
     };
     const timer = setTimeout(() => done(false), 1000);
     socket.on("message", () => done(true));
     socket.on("error", () => done(false));
-    socket.bind(0, `127.200.${(i >> 8) & 255}.${(i & 255) || 1}`, () => {
+    socket.bind(0, `127.200.${(i >> 8) & 255}.${i & 255 || 1}`, () => {
       const request = Buffer.alloc(48);
       request[0] = 0x23;
       asked++;

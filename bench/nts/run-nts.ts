@@ -162,7 +162,7 @@ async function startChronyd(certFile: string, keyFile: string): Promise<Server |
   };
 }
 
-function measure(server: Server, ca: string): void {
+async function measure(server: Server, ca: string): Promise<void> {
   const seconds = String(SECONDS);
   rows.push({
     name: server.name,
@@ -170,7 +170,10 @@ function measure(server: Server, ca: string): void {
     plain: load("nts-load.js", [String(server.kePort), ca, seconds, "32", String(server.ntpPort)]),
     ke: load("nts-ke-load.js", [String(server.kePort), ca, seconds, "4"]),
   });
-  server.child.kill();
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill();
+    await once(server.child, "exit");
+  }
 }
 
 function cell(value: number | string): string {
@@ -188,14 +191,24 @@ try {
       notes.push(`a server did not start: ${error.message.split("\n")[0]}`);
       return undefined;
     });
-    if (server !== undefined) measure(server, certificate.certFile);
+    if (server !== undefined) await measure(server, certificate.certFile);
   }
 } catch (error) {
   notes.push(`the run stopped: ${(error as Error).message.split("\n")[0]}`);
 } finally {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill();
-  rmSync(dir, { recursive: true, force: true });
+  // chronyd writes its NTS keys into the directory as it exits: wait for that.
+  await Promise.all(
+    children.map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      child.kill();
+      return once(child, "exit");
+    }),
+  );
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch (error) {
+    notes.push(`${dir} left behind: ${(error as Error).message}`);
+  }
 }
 
 const pinning = haveTaskset

@@ -11,7 +11,7 @@
  * itself; it reports figures and never fails on them. Not run in CI.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { mkdtempSync, readFileSync } from "node:fs";
 import http from "node:http";
@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
+import { type Certificate, makeCertificate } from "../test/helpers/tls-files.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SERVER = path.join(ROOT, "dist", "src", "cli", "timeserver.js");
@@ -35,35 +36,6 @@ function wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function certificate(): { cert: string; key: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), "soak-"));
-  const cert = path.join(dir, "cert.pem");
-  const key = path.join(dir, "key.pem");
-  const made = spawnSync(
-    "openssl",
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=localhost",
-    ],
-    { stdio: "ignore" },
-  );
-  if (made.status !== 0) throw new Error("openssl could not make a certificate");
-  return { cert, key };
-}
-
 interface Ports {
   line: number;
   tls: number;
@@ -73,7 +45,7 @@ interface Ports {
   metrics: number;
 }
 
-async function startServer(files: { cert: string; key: string }): Promise<{
+async function startServer(files: Certificate): Promise<{
   child: ChildProcess;
   ports: Ports;
 }> {
@@ -89,9 +61,9 @@ async function startServer(files: { cert: string; key: string }): Promise<{
       "--tls-port",
       String(base + 1),
       "--tls-cert",
-      files.cert,
+      files.certFile,
       "--tls-key",
-      files.key,
+      files.keyFile,
       "--tls-handshake-timeout",
       "2",
       "--ntp-port",
@@ -220,7 +192,7 @@ function sampleOf(text: string, name: string): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const files = certificate();
+  const files = makeCertificate(mkdtempSync(path.join(tmpdir(), "soak-")), "soak");
   const { child, ports } = await startServer(files);
   const udp = dgram.createSocket("udp4");
   udp.on("message", () => tally.udp++);

@@ -77,6 +77,13 @@ export class ClusterSupervisor {
   private restarts = 0;
   private stopTimer: NodeJS.Timeout | undefined;
   private keeper: Worker | undefined;
+  /**
+   * Whether the first keeper has answered (holding the sockets, or why not):
+   * the cluster is not "running" before, so no worker can die with the
+   * sockets unheld after the readiness line (a keeper slow to start under
+   * load once let a datagram sent while every worker was down be refused).
+   */
+  private keeperSettled = false;
   private settle: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(
@@ -211,14 +218,18 @@ export class ClusterSupervisor {
           roundRobin: schedulingPolicyName() === "rr",
         };
         keeper.send(keep);
-      } else if (isKeptMessage(message) && message.error !== undefined) {
-        this.logger.warn(
-          `The listening sockets will close whenever every worker is down: the socket keeper could not hold them (${message.error})`,
-          { event: "keeper-failed" },
-        );
+      } else if (isKeptMessage(message)) {
+        if (message.error !== undefined)
+          this.logger.warn(
+            `The listening sockets will close whenever every worker is down: the socket keeper could not hold them (${message.error})`,
+            { event: "keeper-failed" },
+          );
+        this.onKeeperSettled();
       }
     });
     keeper.once("exit", () => {
+      // A keeper that died before answering holds nothing: start without it.
+      this.onKeeperSettled();
       if (this.keeper !== keeper) return;
       this.keeper = undefined;
       if (this.state === "stopping" || this.state === "stopped") return;
@@ -295,10 +306,23 @@ export class ClusterSupervisor {
     });
   }
 
+  private onKeeperSettled(): void {
+    if (this.keeperSettled) return;
+    this.keeperSettled = true;
+    this.runIfStarted();
+  }
+
   private onListening(slot: Slot, address: string, port: number): void {
     slot.listening = true;
     if (this.bound === undefined) this.bound = { address, port };
-    if (this.state !== "starting" || this.slots.some((each) => !each.listening)) return;
+    this.runIfStarted();
+  }
+
+  /** "running" once every worker listens and the keeper holds the sockets (or cannot). */
+  private runIfStarted(): void {
+    if (this.state !== "starting" || !this.keeperSettled) return;
+    if (this.slots.some((each) => !each.listening)) return;
+    const { address, port } = this.bound as { address: string; port: number };
     this.state = "running";
     this.logger.lifecycle(
       "info",

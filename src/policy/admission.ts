@@ -40,6 +40,8 @@ export interface Refuse {
 export interface Drop {
   readonly kind: "drop";
   readonly reason: "acl" | "rate-limit";
+  /** For the log, where the reason alone does not say which limit it was. */
+  readonly detail?: string;
   /** For a rate limit on a connection's request: milliseconds until it may be asked again. */
   readonly retryInMs?: number;
 }
@@ -48,6 +50,16 @@ export interface Drop {
 export interface KissOfDeath {
   readonly kind: "kiss-of-death";
 }
+
+/**
+ * What policy must know of a datagram besides its source:
+ * - "kissable": a well-formed SNTP client request (not NTS): over its rate,
+ *   perhaps a Kiss-o'-Death;
+ * - "plain": any other SNTP datagram: over its rate, dropped;
+ * - "greeting": daytime or RFC 868, which answer any datagram, even an empty
+ *   one, with a larger one: also within the per-source greeting rate.
+ */
+export type DatagramKind = "kissable" | "plain" | "greeting";
 
 export type ConnectionVerdict = Serve | Refuse;
 export type RequestVerdict = Serve | Drop;
@@ -59,6 +71,12 @@ export const SERVE: Serve = Object.freeze({ kind: "serve" });
 export const KISS_OF_DEATH: KissOfDeath = Object.freeze({ kind: "kiss-of-death" });
 export const DROP_ACL: Drop = Object.freeze({ kind: "drop", reason: "acl" });
 export const DROP_RATE_LIMIT: Drop = Object.freeze({ kind: "drop", reason: "rate-limit" });
+/** Over --udp-greeting-rate: counted as rate-limit, the log saying which rate. */
+export const DROP_GREETING_RATE: Drop = Object.freeze({
+  kind: "drop",
+  reason: "rate-limit",
+  detail: "over --udp-greeting-rate for its source",
+});
 export const REFUSE: Readonly<Record<Refusal, Refuse>> = Object.freeze({
   limit: Object.freeze({ kind: "refuse", reason: "limit" }),
   "per-address-limit": Object.freeze({ kind: "refuse", reason: "per-address-limit" }),
@@ -68,10 +86,12 @@ export const REFUSE: Readonly<Record<Refusal, Refuse>> = Object.freeze({
 
 export interface Admission {
   /**
-   * False when no answer depends on the client's address (no access list, no
-   * per-address limit, no rate): it then answers as LIMIT_ONLY does, and a
-   * listener may ask LIMIT_ONLY instead and never ask the kernel for the
-   * address. Absent counts as true.
+   * False when no answer about a connection or a request on one depends on
+   * the client's address (no access list, no per-address limit, no rate): it
+   * then answers them as LIMIT_ONLY does, and a TCP listener may ask
+   * LIMIT_ONLY instead and never ask the kernel for the address. (A
+   * datagram's source comes with it: the greeting rate, which only datagrams
+   * meet, does not make a policy active.) Absent counts as true.
    */
   readonly active?: boolean;
   /**
@@ -88,11 +108,11 @@ export interface Admission {
    */
   admitRequest(peer: Peer): RequestVerdict;
   /**
-   * A datagram: serve it, drop it (access list, rate), or, when `kissable`
-   * (a well-formed SNTP client request) and over its rate, perhaps answer it
-   * with a Kiss-o'-Death.
+   * A datagram: serve it, drop it (access list, a greeting over the greeting
+   * rate, the address's rate), or, when `kissable` and over its rate,
+   * perhaps answer it with a Kiss-o'-Death.
    */
-  admitDatagram(peer: Peer, kissable: boolean): DatagramVerdict;
+  admitDatagram(peer: Peer, kind: DatagramKind): DatagramVerdict;
 }
 
 /** Admission by the listener's connection limit alone. */

@@ -6,7 +6,8 @@
  * replies bounds what any one victim can be sent (docs/hardening.md has the
  * bytes on the wire). Buckets live in fixed slots, as in client-limits.ts:
  * a flood of spoofed sources costs bounded memory, and a forgotten source
- * only gets a full bucket again.
+ * only gets a full bucket again. The admission policy holds one and asks it
+ * for every daytime and RFC 868 datagram (admission-policy.ts).
  */
 
 import { ClientLimits, DEFAULT_MAX_ADDRESSES } from "./client-limits.js";
@@ -15,8 +16,12 @@ export class SourceRate {
   /** A rate and nothing else: its buckets live in fixed slots, as --rate-limit's do. */
   private readonly limits: ClientLimits;
 
-  constructor(perSecond: number, burst: number, maxAddresses = DEFAULT_MAX_ADDRESSES) {
-    this.limits = new ClientLimits({ rateLimit: perSecond, rateBurst: burst, maxAddresses });
+  constructor(perSecond: number, burst: number, maxAddresses?: number) {
+    this.limits = new ClientLimits({
+      rateLimit: perSecond,
+      rateBurst: burst,
+      maxAddresses: maxAddresses ?? DEFAULT_MAX_ADDRESSES,
+    });
   }
 
   /** Spend one of `address`'s requests at monotonic `nowMs`; false when it is over its rate. */

@@ -20,7 +20,6 @@ import { CounterRegistry, type MetricsSnapshot, sumSnapshots } from "../metrics/
 import { AccessList } from "../policy/access-list.js";
 import { AdmissionPolicy } from "../policy/admission-policy.js";
 import { Cidr } from "../policy/cidr.js";
-import { SourceRate, UDP_GREETING_BURST } from "../policy/source-rate.js";
 import { CookieJar } from "../protocols/nts/cookies.js";
 import { NTS_KE_ALPN } from "../protocols/nts/ke-records.js";
 import { createDaytimeService } from "../services/daytime-service.js";
@@ -35,7 +34,7 @@ import { DescriptorBudget } from "../transport/descriptor-budget.js";
 import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
-import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
+import { UdpListener } from "../transport/udp-listener.js";
 import { kernelServedClock } from "./kernel-served-clock.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
 import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
@@ -69,10 +68,6 @@ export interface RuntimeOptions {
 }
 
 const POLICY_SWEEP_MS = 1000;
-const OVER_GREETING_RATE: Drop = {
-  reason: "rate-limit",
-  detail: "over --udp-greeting-rate for its source",
-};
 /** An NTS-KE connection must finish its handshake and request within this (chrony allows 2 s). */
 export const NTS_KE_TIMEOUT_MS = 5000;
 /** NTS-KE connections at once: each handshake costs a signature, so a flood must not take the loop. */
@@ -97,7 +92,6 @@ export class ServerRuntime {
   private lineService: LineService | undefined;
   private readonly greetings = new Map<ServiceName, GreetingService>();
   private sweepTimer: Timer | undefined;
-  private greetingRate: SourceRate | undefined;
   private state: "new" | "starting" | "serving" | "draining" | "stopped" = "new";
 
   constructor(
@@ -117,6 +111,7 @@ export class ServerRuntime {
           config.maxConnectionsPerIp > 0 ? config.maxConnectionsPerIp : undefined,
         rateLimit: config.rateLimit > 0 ? config.rateLimit : undefined,
         rateBurst: config.rateBurst > 0 ? config.rateBurst : undefined,
+        greetingRate: config.udpGreetingRate > 0 ? config.udpGreetingRate : undefined,
         clock: this.clock,
         counters: this.counters,
       });
@@ -357,28 +352,6 @@ export class ServerRuntime {
     return fit;
   }
 
-  /**
-   * Daytime and RFC 868 over UDP within --udp-greeting-rate per source (one
-   * table for both): over it a datagram is dropped as rate-limit.
-   */
-  private sourceRated(service: GreetingService): UdpService {
-    const perSecond = this.config.udpGreetingRate;
-    if (perSecond <= 0) return service;
-    this.greetingRate ??= new SourceRate(
-      perSecond,
-      Math.max(UDP_GREETING_BURST, Math.ceil(perSecond)),
-    );
-    const rate = this.greetingRate;
-    const clock = this.clock;
-    return {
-      name: service.name,
-      handle: (datagram, peer) =>
-        rate.allow(peer.address, clock.monotonic())
-          ? service.handle(datagram, peer)
-          : OVER_GREETING_RATE,
-    };
-  }
-
   private build(row: ServiceRow, port: number, inherited: InheritedSocket | undefined): Listener {
     const config = this.config;
     const common = {
@@ -428,8 +401,7 @@ export class ServerRuntime {
       case "daytime":
       case "rfc868": {
         const service = this.greeting(row.service);
-        if (row.transport === "udp")
-          return new UdpListener({ ...udp, service: this.sourceRated(service) });
+        if (row.transport === "udp") return new UdpListener({ ...udp, service });
         return new TcpListener({ ...tcp, service });
       }
       case "ntp":

@@ -77,10 +77,14 @@ export class GreetingService implements TcpService, UdpService {
     connection.close("served");
   }
 
-  /** UDP: one reply datagram for each request datagram policy lets through, empty ones included. */
+  /**
+   * UDP: one reply datagram for each request datagram policy lets through,
+   * empty ones included. Policy's one answer covers the access list, the
+   * greeting rate and the address's rate.
+   */
   handle(_datagram: Buffer, peer: Peer): Buffer | Drop {
-    const verdict = this.admission.admitDatagram(peer, false);
-    // Never a Kiss-o'-Death: only SNTP asks for one.
+    const verdict = this.admission.admitDatagram(peer, "greeting");
+    // Never a Kiss-o'-Death: only a kissable SNTP request may get one.
     if (verdict.kind === "drop") return verdict;
     this.servedUdp.value++;
     return this.reply(peer);

@@ -110,7 +110,7 @@ export class SntpService implements UdpService, NtpHeaders {
     // An NTS client ignores an unauthenticated RATE kiss (RFC 8915 §5.7): an
     // over-rate NTS request is dropped, never kissed.
     const kissable = request.kind !== "rejected" && this.nts?.isNts(datagram) !== true;
-    const verdict = this.admission.admitDatagram(peer, kissable);
+    const verdict = this.admission.admitDatagram(peer, kissable ? "kissable" : "plain");
     if (verdict.kind === "drop") return verdict;
     if (request.kind === "rejected") {
       switch (request.reason) {

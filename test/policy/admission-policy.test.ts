@@ -8,7 +8,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AccessList } from "../../src/policy/access-list.js";
-import type { Admission, Peer, Refusal } from "../../src/policy/admission.js";
+import {
+  type Admission,
+  type DatagramKind,
+  DROP_GREETING_RATE,
+  type Peer,
+  type Refusal,
+} from "../../src/policy/admission.js";
 import { AdmissionPolicy, type AdmissionPolicyOptions } from "../../src/policy/admission-policy.js";
 import { Cidr } from "../../src/policy/cidr.js";
 import { ManualClock } from "../helpers/manual-clock.js";
@@ -21,8 +27,8 @@ function connection(p: Admission, client: Peer, open: number, max: number): Refu
   return verdict.kind === "serve" ? undefined : verdict.reason;
 }
 
-function datagram(p: Admission, client: Peer, kissable = false): string | undefined {
-  const verdict = p.admitDatagram(client, kissable);
+function datagram(p: Admission, client: Peer, kind: DatagramKind = "plain"): string | undefined {
+  const verdict = p.admitDatagram(client, kind);
   return verdict.kind === "serve"
     ? undefined
     : verdict.kind === "drop"
@@ -58,7 +64,7 @@ describe("AdmissionPolicy: connections", () => {
     const { policy: p } = policy({});
     assert.equal(p.active, false);
     assert.equal(connection(p, peer("192.0.2.1"), 0, 10), undefined);
-    assert.equal(datagram(p, peer("192.0.2.1"), true), undefined);
+    assert.equal(datagram(p, peer("192.0.2.1"), "kissable"), undefined);
     assert.equal(request(p, peer("192.0.2.1")), true);
   });
 
@@ -120,7 +126,7 @@ describe("AdmissionPolicy: connections", () => {
 describe("AdmissionPolicy: datagrams and rate", () => {
   it("refuses a denied datagram as acl without spending a token of its address", () => {
     const { policy: p } = policy({ deny: ["192.0.2.9"] }, { rateLimit: 1, rateBurst: 1 });
-    for (let i = 0; i < 5; i++) assert.equal(datagram(p, peer("192.0.2.9"), true), "acl");
+    for (let i = 0; i < 5; i++) assert.equal(datagram(p, peer("192.0.2.9"), "kissable"), "acl");
     // The deny is checked before the rate: the address's one token is still there.
     assert.equal(request(p, peer("192.0.2.9")), true);
     assert.equal(request(p, peer("192.0.2.9")), false);
@@ -158,7 +164,7 @@ describe("AdmissionPolicy: datagrams and rate", () => {
     assert.equal(datagram(p, a), undefined);
     const kisses: boolean[] = [];
     for (let i = 0; i < 12; i++) {
-      const verdict = datagram(p, a, true);
+      const verdict = datagram(p, a, "kissable");
       assert.ok(verdict === "rate-limit" || verdict === "kiss-of-death", verdict);
       kisses.push(verdict === "kiss-of-death");
     }
@@ -198,6 +204,60 @@ describe("AdmissionPolicy: datagrams and rate", () => {
   it("with no rate configured, every request is taken and none waits", () => {
     const { policy: p } = policy({ deny: ["192.0.2.9"] }, { maxConnectionsPerIp: 1 });
     for (let i = 0; i < 100; i++) assert.equal(request(p, peer("192.0.2.1")), true);
-    for (let i = 0; i < 100; i++) assert.equal(datagram(p, peer("192.0.2.1"), true), undefined);
+    for (let i = 0; i < 100; i++)
+      assert.equal(datagram(p, peer("192.0.2.1"), "kissable"), undefined);
+  });
+});
+
+describe("AdmissionPolicy: the greeting rate (--udp-greeting-rate)", () => {
+  it("drops an over-rate daytime or RFC 868 source with one frozen verdict: rate-limit, saying which rate", () => {
+    const { policy: p, clock } = policy({}, { greetingRate: 2, greetingBurst: 3 });
+    const flood = peer("192.0.2.1");
+    for (let i = 0; i < 3; i++) assert.equal(datagram(p, flood, "greeting"), undefined);
+    const verdict = p.admitDatagram(flood, "greeting");
+    // The same object every time: an over-rate datagram allocates nothing.
+    assert.equal(verdict, DROP_GREETING_RATE);
+    assert.deepEqual(
+      { ...verdict },
+      { kind: "drop", reason: "rate-limit", detail: "over --udp-greeting-rate for its source" },
+    );
+    // Another source has its own bucket; SNTP datagrams never meet this rate.
+    assert.equal(datagram(p, peer("192.0.2.2"), "greeting"), undefined);
+    for (let i = 0; i < 10; i++) assert.equal(datagram(p, flood, "kissable"), undefined);
+    // A token comes back with time (2 a second).
+    clock.advance(500);
+    assert.equal(datagram(p, flood, "greeting"), undefined);
+    assert.equal(datagram(p, flood, "greeting"), "rate-limit");
+  });
+
+  it("bursts at least 16 by default, or the rate when it is higher", () => {
+    const burstOf = (rate: number) => {
+      const { policy: p } = policy({}, { greetingRate: rate });
+      let served = 0;
+      while (datagram(p, peer("192.0.2.1"), "greeting") === undefined) served++;
+      return served;
+    };
+    assert.equal(burstOf(2), 16);
+    assert.equal(burstOf(40), 40);
+  });
+
+  it("checks the access list first, and spends no --rate-limit token on an over-rate greeting", () => {
+    const { policy: p } = policy(
+      { deny: ["192.0.2.9"] },
+      { greetingRate: 1, greetingBurst: 1, rateLimit: 1, rateBurst: 2 },
+    );
+    for (let i = 0; i < 3; i++) assert.equal(datagram(p, peer("192.0.2.9"), "greeting"), "acl");
+    const a = peer("192.0.2.1");
+    assert.equal(datagram(p, a, "greeting"), undefined);
+    assert.equal(p.admitDatagram(a, "greeting"), DROP_GREETING_RATE);
+    // One of the address's two --rate-limit tokens went to the served greeting.
+    assert.equal(request(p, a), true);
+    assert.equal(request(p, a), false);
+  });
+
+  it("leaves connections and their requests alone: a greeting rate alone keeps the policy inactive", () => {
+    const { policy: p } = policy({}, { greetingRate: 1, greetingBurst: 1 });
+    assert.equal(p.active, false);
+    for (let i = 0; i < 5; i++) assert.equal(request(p, peer("192.0.2.1")), true);
   });
 });

@@ -12,7 +12,9 @@ import { CounterRegistry } from "../../src/metrics/counters.js";
 import { AccessList } from "../../src/policy/access-list.js";
 import {
   type ConnectionVerdict,
+  type DatagramKind,
   type DatagramVerdict,
+  DROP_GREETING_RATE,
   DROP_RATE_LIMIT,
   KISS_OF_DEATH,
   type Peer,
@@ -22,6 +24,7 @@ import {
 import { AdmissionPolicy } from "../../src/policy/admission-policy.js";
 import { decodeSntpPacket } from "../../src/protocols/sntp.js";
 import { createTimeServer } from "../../src/server/time-server.js";
+import { createRfc868Service } from "../../src/services/rfc868-service.js";
 import { SntpService } from "../../src/services/sntp-service.js";
 import { ManualClock } from "../helpers/manual-clock.js";
 import { udpListenerFor } from "../helpers/service-listeners.js";
@@ -36,6 +39,7 @@ import { datagram } from "../protocols/sntp-datagrams.js";
 /** Serves everything (datagrams: the next of `datagramVerdicts`, if any) and counts each question. */
 class CountingPolicy extends AdmissionPolicy {
   readonly asked = { connection: 0, request: 0, datagram: 0, kissable: 0 };
+  readonly kinds: DatagramKind[] = [];
   readonly datagramVerdicts: DatagramVerdict[] = [];
 
   constructor(clock: ManualClock) {
@@ -57,9 +61,10 @@ class CountingPolicy extends AdmissionPolicy {
     return SERVE;
   }
 
-  override admitDatagram(_peer: Peer, kissable: boolean): DatagramVerdict {
+  override admitDatagram(_peer: Peer, kind: DatagramKind): DatagramVerdict {
     this.asked.datagram++;
-    if (kissable) this.asked.kissable++;
+    if (kind === "kissable") this.asked.kissable++;
+    this.kinds.push(kind);
     return this.datagramVerdicts.shift() ?? SERVE;
   }
 }
@@ -113,6 +118,34 @@ describe("one question to policy per request", () => {
     assert.equal(
       counters.total("timeserver_datagrams_dropped_total", {
         protocol: "ntp",
+        reason: "rate-limit",
+      }),
+      1,
+    );
+  });
+
+  it("asks once per RFC 868 datagram, as a greeting, and acts on the verdict: over the greeting rate, no reply", async (t) => {
+    const clock = new ManualClock();
+    const counters = new CounterRegistry();
+    const policy = new CountingPolicy(clock);
+    const service = createRfc868Service({
+      logger: SILENT_LOGGER,
+      clock,
+      counters,
+      admission: policy,
+    });
+    const { port } = await udpListenerFor(t, service, clock, counters);
+    const client = await udpClientFor(t);
+
+    assert.equal((await client.request(port, Buffer.alloc(0))).length, 4);
+    policy.datagramVerdicts.push(DROP_GREETING_RATE);
+    await client.send(port, Buffer.alloc(0));
+    await client.request(port, Buffer.alloc(0));
+    assert.equal(client.replies.length, 2, "the one over the greeting rate got no reply");
+    assert.deepEqual(policy.kinds, ["greeting", "greeting", "greeting"]);
+    assert.equal(
+      counters.total("timeserver_datagrams_dropped_total", {
+        protocol: "rfc868",
         reason: "rate-limit",
       }),
       1,

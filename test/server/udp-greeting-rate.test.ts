@@ -3,19 +3,25 @@
  * address at most its burst at once and its rate after, on the runtime's
  * clock (a ManualClock here, so the counts are exact); over it a datagram is
  * dropped and counted as rate-limit, and other sources are answered as
- * before. One table serves both protocols.
+ * before. One table serves both protocols. The rate is policy's
+ * (policy/admission-policy.ts); this is the option reaching it.
  */
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseServerCommand } from "../../src/config/server-config.js";
-import { SILENT_LOGGER } from "../../src/logging/logger.js";
+import { type Logger, SILENT_LOGGER } from "../../src/logging/logger.js";
 import { ServerRuntime } from "../../src/server/server-runtime.js";
 import { UdpListener } from "../../src/transport/udp-listener.js";
 import { ManualClock } from "../helpers/manual-clock.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
 import { UdpClient } from "../helpers/udp-client.js";
 
-async function runtimeWith(t: { after(fn: () => unknown): void }, args: string[]) {
+async function runtimeWith(
+  t: { after(fn: () => unknown): void },
+  args: string[],
+  logger: Logger = SILENT_LOGGER,
+) {
   const command = parseServerCommand(
     ["--host", "127.0.0.1", "--port", "0", "--daytime-port", "0", "--rfc868-port", "0", ...args],
     {},
@@ -23,7 +29,7 @@ async function runtimeWith(t: { after(fn: () => unknown): void }, args: string[]
   assert.equal(command.kind, "run");
   if (command.kind !== "run") throw new Error("unreachable");
   const clock = new ManualClock();
-  const runtime = new ServerRuntime(command.config, SILENT_LOGGER, { clock });
+  const runtime = new ServerRuntime(command.config, logger, { clock });
   await runtime.listen();
   t.after(() => runtime.close());
   const udpPort = (name: string) =>
@@ -82,5 +88,34 @@ describe("--udp-greeting-rate", () => {
       }),
       0,
     );
+  });
+
+  it("logs a drop as docs/hardening.md says: the protocol, the source, and which rate", async (t) => {
+    const { logger, sink } = recordingLogger("info");
+    const { daytime } = await runtimeWith(
+      t,
+      ["--udp-greeting-rate", "1", "--log-level", "info"],
+      logger,
+    );
+    const client = await clientFor(t, "127.0.0.1");
+    for (let n = 0; n < 17; n++) await client.send(daytime, Buffer.alloc(0));
+    await client.waitFor(() => client.replies.length >= 16);
+    const clientPort = client.socket.address().port;
+    // The 17th went unanswered; once a later source is served, its line is written.
+    await (await clientFor(t, "127.0.0.2")).request(daytime, Buffer.alloc(0));
+    const drops = sink.find("info", /^No reply to a daytime datagram/);
+    assert.deepEqual(drops, [
+      {
+        level: "info",
+        message: `No reply to a daytime datagram from 127.0.0.1:${clientPort}: over --udp-greeting-rate for its source`,
+        fields: {
+          event: "dropped",
+          protocol: "daytime",
+          reason: "rate-limit",
+          remoteAddress: "127.0.0.1",
+          suppressed: 0,
+        },
+      },
+    ]);
   });
 });

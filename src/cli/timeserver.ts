@@ -13,8 +13,8 @@ import { KEEPER_ROLE, KEEPER_ROLE_VARIABLE, runSocketKeeper } from "../cluster/s
 import { runClusterWorker } from "../cluster/worker-process.js";
 import { inheritedSockets } from "../config/inherited-sockets.js";
 import { parseServerCommand } from "../config/server-config.js";
-import { workerCountWarning } from "../config/worker-count.js";
 import { createLogger } from "../logging/create-logger.js";
+import * as log from "../logging/log-events.js";
 import { SILENT_LOGGER } from "../logging/logger.js";
 import { randomNtsSecret } from "../server/nts-secret.js";
 import { installProcessSignals } from "../server/process-signals.js";
@@ -65,10 +65,7 @@ if (cluster.isWorker && process.env[KEEPER_ROLE_VARIABLE] === KEEPER_ROLE) {
       config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
     if (config.workers > 1) {
       const cores = availableParallelism();
-      const warning = workerCountWarning(config.workers, cores);
-      if (warning !== undefined) {
-        logger.warn(warning, { event: "workers-over-cores", workers: config.workers, cores });
-      }
+      if (config.workers > cores) log.workersOverCores(logger, config.workers, cores);
       await runClusterPrimary(
         shared,
         logger,

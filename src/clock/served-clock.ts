@@ -95,19 +95,3 @@ export function servedClock(
     hasReference: true,
   };
 }
-
-/** One line for the start-up log: what the kernel says and what replies will say. */
-export function describeServedClock(
-  kernel: KernelClockState | undefined,
-  why: string | undefined,
-  served: ServedClock,
-): string {
-  const says = `SNTP replies say LI ${served.leap}, stratum ${served.stratum}`;
-  if (kernel === undefined)
-    return `The kernel clock's state cannot be read (${why ?? "unknown"}): ${says}${served.leap === 3 ? " (--local serves anyway)" : " (--local)"}`;
-  if (!served.synchronised && served.leap === 3)
-    return `The kernel clock is not synchronised (ntp_adjtime status 0x${kernel.status.toString(16)}): ${says} until it is (--local serves anyway)`;
-  if (!served.synchronised)
-    return `The kernel clock is not synchronised (ntp_adjtime status 0x${kernel.status.toString(16)}): ${says} (--local)`;
-  return `The kernel clock is synchronised (maximum error ${kernel.maxErrorUs} µs): ${says}`;
-}

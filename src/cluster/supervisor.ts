@@ -11,7 +11,8 @@ import { performance } from "node:perf_hooks";
 import { DEFAULTS } from "../config/defaults.js";
 import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
-import { formatHostPort, TimeServerError } from "../errors.js";
+import { TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { type MetricsSnapshot, totalOf } from "../metrics/counters.js";
 import { CounterExchange } from "./counter-exchange.js";
@@ -133,21 +134,11 @@ export class ClusterSupervisor {
   stop(signal: NodeJS.Signals): void {
     if (this.state === "stopped") return;
     if (this.state === "stopping") {
-      this.logger.lifecycle("warn", `Received ${signal} again; killing the workers`, {
-        event: "shutdown-forced",
-        signal,
-      });
+      log.shutdownForced(this.logger, signal, true);
       this.killWorkers();
       return;
     }
-    this.logger.lifecycle(
-      "info",
-      `Received ${signal}; shutting down ${this.liveWorkers()} workers`,
-      {
-        event: "shutdown",
-        signal,
-      },
-    );
+    log.shuttingDown(this.logger, signal, this.liveWorkers());
     // Before the workers' "Draining" lines, which their drain message will cause.
     this.logger.flush();
     this.beginStopping();
@@ -219,11 +210,7 @@ export class ClusterSupervisor {
         };
         keeper.send(keep);
       } else if (isKeptMessage(message)) {
-        if (message.error !== undefined)
-          this.logger.warn(
-            `The listening sockets will close whenever every worker is down: the socket keeper could not hold them (${message.error})`,
-            { event: "keeper-failed" },
-          );
+        if (message.error !== undefined) log.keeperFailed(this.logger, message.error);
         this.onKeeperSettled();
       }
     });
@@ -253,10 +240,7 @@ export class ClusterSupervisor {
     // A send that races the worker's exit fails here; the exit itself is handled below.
     worker.on("error", () => {});
     whenGone(worker, (code, signal) => this.onGone(slot, describeExit(code, signal)));
-    const fields = { event: restarted ? "worker-restarted" : "worker-started", ...this.ids(slot) };
-    if (restarted)
-      this.logger.lifecycle("warn", `Restarted worker ${slot.id} (pid ${slot.pid})`, fields);
-    else this.logger.lifecycle("info", `Started worker ${slot.id} (pid ${slot.pid})`, fields);
+    log.workerStarted(this.logger, slot.id, slot.pid, restarted);
   }
 
   /**
@@ -324,11 +308,7 @@ export class ClusterSupervisor {
     if (this.slots.some((each) => !each.listening)) return;
     const { address, port } = this.bound as { address: string; port: number };
     this.state = "running";
-    this.logger.lifecycle(
-      "info",
-      `Listening on ${formatHostPort(address, port)} with ${this.slots.length} workers`,
-      { event: "listening", address, port, workers: this.slots.length },
-    );
+    log.clusterListening(this.logger, address, port, this.slots.length);
     this.logger.flush();
     this.onRunning?.();
   }
@@ -345,12 +325,8 @@ export class ClusterSupervisor {
     const pid = slot.pid;
     slot.worker = undefined;
     this.counters.retire(slot.id);
-    const fields = { ...this.ids(slot), exit };
     if (this.state === "stopping") {
-      this.logger.info(`Worker ${slot.id} (pid ${pid}) exited (${exit})`, {
-        event: "worker-exited",
-        ...fields,
-      });
+      log.workerExited(this.logger, slot.id, pid, exit);
       if (this.liveWorkers() === 0) this.finish();
       return;
     }
@@ -377,14 +353,7 @@ export class ClusterSupervisor {
       return;
     }
     const delay = slot.backoff.delayAfter(performance.now() - slot.forkedAt);
-    this.logger.warn(
-      `Worker ${slot.id} (pid ${pid}) died (${exit}); restarting it in ${delay} ms`,
-      {
-        event: "worker-died",
-        ...fields,
-        restartInMs: delay,
-      },
-    );
+    log.workerDied(this.logger, slot.id, pid, exit, delay);
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       this.restarts++;
@@ -414,10 +383,7 @@ export class ClusterSupervisor {
     this.stopTimer = setTimeout(() => {
       for (const slot of this.slots) {
         if (slot.worker === undefined) continue;
-        this.logger.warn(
-          `Worker ${slot.id} (pid ${slot.pid}) did not stop within ${this.stopTimeoutMs} ms; killing it`,
-          { event: "worker-killed", ...this.ids(slot) },
-        );
+        log.workerKilled(this.logger, slot.id, slot.pid, this.stopTimeoutMs);
       }
       this.killWorkers();
     }, this.stopTimeoutMs);
@@ -439,19 +405,8 @@ export class ClusterSupervisor {
     const totals = this.counters.totals.totals();
     const accepted = totalOf(totals, "timeserver_connections_accepted_total");
     const timeRequests = totalOf(totals, "timeserver_requests_total", { result: "time" });
-    const restarts = this.restarts > 0 ? ` (${count(this.restarts, "restart")})` : "";
-    this.logger.lifecycle(
-      "info",
-      `Served ${count(accepted, "connection")} and ${count(timeRequests, "TIME request")} across ${this.slots.length} workers${restarts}`,
-      {
-        event: "totals",
-        accepted,
-        timeRequests,
-        workers: this.slots.length,
-        restarts: this.restarts,
-      },
-    );
-    this.logger.lifecycle("info", "Server stopped", { event: "stopped" });
+    log.clusterTotals(this.logger, accepted, timeRequests, this.slots.length, this.restarts);
+    log.serverStopped(this.logger);
     this.logger.flush();
     settle.resolve();
   }
@@ -462,11 +417,6 @@ export class ClusterSupervisor {
 
   private liveWorkers(): number {
     return this.slots.filter((slot) => slot.worker !== undefined).length;
-  }
-
-  private ids(slot: Slot) {
-    // Not `pid`: JSON lines already carry the pid of the process that wrote them.
-    return { workerId: slot.id, workerPid: slot.pid };
   }
 }
 
@@ -484,11 +434,6 @@ function whenGone(
     if (worker.isConnected()) worker.once("disconnect", () => gone(code, signal));
     else gone(code, signal);
   });
-}
-
-/** "1 connection", "2 connections". */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {

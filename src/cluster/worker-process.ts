@@ -7,6 +7,7 @@
 
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { processCounters } from "../metrics/server-metrics.js";
@@ -46,11 +47,9 @@ class ClusterWorker {
     clearInterval(this.statsTimer);
     const server = this.server as ServerRuntime;
     const logger = this.logger as Logger;
-    logger.lifecycle("info", "Draining: no new connections; closing the open ones", {
-      event: "drain",
-    });
+    log.draining(logger);
     void server.close().then(() => {
-      logger.lifecycle("info", "Worker stopped", { event: "stopped" });
+      log.workerStopped(logger);
       void logger
         .close()
         .then(() =>

@@ -17,6 +17,7 @@
  * scheduler are given (open-output.ts wires the real ones), so tests drive it.
  */
 
+import { logDroppedInAll, logFallingBehind } from "./log-events.js";
 import type { LogFields } from "./logger.js";
 
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
@@ -170,13 +171,8 @@ export class Destination {
   async close(budgetMs = CLOSE_BUDGET_MS): Promise<number> {
     if (this.unreported > 0) this.queueNotice();
     if (this.droppedTotal > 0) {
-      this.write(
-        this.formatNotice(`Dropped ${this.droppedTotal} log lines in all`, {
-          event: "log-dropped-total",
-          dropped: this.droppedTotal,
-        }),
-        true,
-      );
+      const notice = logDroppedInAll(this.droppedTotal);
+      this.write(this.formatNotice(notice.message, notice.fields), true);
     }
     this.flushSync(0);
     this.pump();
@@ -225,10 +221,8 @@ export class Destination {
   private renderNotice(notice: DropNotice): string {
     if (notice === this.openNotice) this.openNotice = undefined;
     const seconds = Math.max(this.now() - notice.since, 0) / 1000;
-    return this.formatNotice(
-      `Log output is falling behind: dropped ${notice.count} lines in the last ${seconds.toFixed(1)} s`,
-      { event: "log-dropped", dropped: notice.count },
-    );
+    const { message, fields } = logFallingBehind(notice.count, seconds);
+    return this.formatNotice(message, fields);
   }
 
   /** Hand chunks to the writer while it finishes them at once; stop when one is in flight. */

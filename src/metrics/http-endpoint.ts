@@ -10,8 +10,9 @@ import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { SYSTEM_CLOCK } from "../clock/clock.js";
 import { describeSystemError, formatHostPort, TimeServerError } from "../errors.js";
+import { metricsListening, metricsRefused } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
-import { suppressedSuffix, ThrottledLog } from "../logging/throttled-log.js";
+import { ThrottledLog } from "../logging/throttled-log.js";
 import { CounterRegistry, type MetricsSnapshot } from "./counters.js";
 import { PrometheusExposition } from "./prometheus.js";
 import { refusedCounter } from "./server-metrics.js";
@@ -87,14 +88,9 @@ export class MetricsEndpoint {
       const logger = this.options.logger;
       const suppressed = logger.warnOn ? this.throttle.take(reason) : undefined;
       if (suppressed !== undefined) {
-        const limit =
-          reason === "limit"
-            ? `Connection limit of ${METRICS_MAX_CONNECTIONS} reached`
-            : `Connection limit of ${this.options.descriptors?.room} reached across all listeners (file descriptors)`;
-        logger.warn(
-          `${limit}: refused ${who} (metrics)${suppressedSuffix(suppressed, "refused")}`,
-          { event: "rejected", reason, protocol: "metrics", suppressed },
-        );
+        const max =
+          reason === "limit" ? METRICS_MAX_CONNECTIONS : (this.options.descriptors?.room ?? 0);
+        metricsRefused(logger, reason, max, who, suppressed);
       }
       return;
     }
@@ -121,11 +117,7 @@ export class MetricsEndpoint {
       this.server.listen(fd === undefined ? { host, port } : { fd }, () => {
         this.server.off("error", onError);
         const address = this.server.address() as AddressInfo;
-        this.options.logger.lifecycle(
-          "info",
-          `Metrics on http://${formatHostPort(address.address, address.port)}/metrics (also /healthz, /readyz)`,
-          { event: "listening", protocol: "metrics", address: address.address, port: address.port },
-        );
+        metricsListening(this.options.logger, address.address, address.port);
         resolve(address);
       });
     });

@@ -8,12 +8,8 @@
  */
 
 import type { Clock } from "../clock/clock.js";
-import {
-  describeServedClock,
-  type KernelClockState,
-  type ServedClock,
-  servedClock,
-} from "../clock/served-clock.js";
+import { type KernelClockState, type ServedClock, servedClock } from "../clock/served-clock.js";
+import { clockState } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { nativeBinding, nativeMissing } from "../transport/native-binding.js";
 
@@ -43,17 +39,7 @@ export function kernelServedClock(options: KernelServedClockOptions): () => Serv
   let kernel = read();
   let served = servedClock(kernel, options);
   let readAt = clock.monotonic();
-  const report = () => {
-    const line = describeServedClock(kernel, kernel === undefined ? why() : undefined, served);
-    const fields = {
-      event: "clock-state",
-      synchronised: served.synchronised,
-      leap: served.leap,
-      stratum: served.stratum,
-    };
-    if (served.leap === 3) logger.warn(line, fields);
-    else logger.info(line, fields);
-  };
+  const report = () => clockState(logger, kernel, kernel === undefined ? why() : undefined, served);
   report();
   return () => {
     const now = clock.monotonic();

@@ -8,16 +8,13 @@
  * job.
  */
 
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 
 export interface ProcessSignalOptions {
   /** What SIGHUP does (a reload); without it SIGHUP is logged and ignored. */
   onHangup?: () => void;
 }
-
-export const SIGUSR1_IGNORED =
-  "Received SIGUSR1; ignored (the inspector is off; start with node --inspect to debug)";
-export const SIGHUP_IGNORED = "Received SIGHUP; nothing to reload";
 
 let current: { usr1: () => void; hup: () => void } | undefined;
 
@@ -30,17 +27,14 @@ let current: { usr1: () => void; hup: () => void } | undefined;
  * signal.
  */
 export function installProcessSignals(logger: Logger, options: ProcessSignalOptions = {}): void {
-  const usr1 = () => {
-    if (logger.warnOn) logger.warn(SIGUSR1_IGNORED, { event: "signal-ignored", signal: "SIGUSR1" });
-  };
+  const usr1 = () => log.sigusr1Ignored(logger);
   const { onHangup } = options;
   const hup = () => {
     if (onHangup !== undefined) {
-      if (logger.infoOn)
-        logger.info("Received SIGHUP; reloading", { event: "reload", signal: "SIGHUP" });
+      log.reloading(logger);
       onHangup();
-    } else if (logger.infoOn) {
-      logger.info(SIGHUP_IGNORED, { event: "signal-ignored", signal: "SIGHUP" });
+    } else {
+      log.sighupIgnored(logger);
     }
   };
   process.on("SIGUSR1", usr1);

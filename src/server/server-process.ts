@@ -8,6 +8,7 @@
 
 import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { eventLoopDelayGauges } from "../metrics/event-loop-delay.js";
 import { MetricsEndpoint } from "../metrics/http-endpoint.js";
@@ -56,21 +57,18 @@ export async function runServerProcess(
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
       // A second signal means "now": skip the grace period.
-      logger.lifecycle("warn", `Received ${signal} again; exiting at once`, {
-        event: "shutdown-forced",
-        signal,
-      });
+      log.shutdownForced(logger, signal);
       logger.flush();
       process.exit(0);
     }
     stopping = true;
     notifier.stopping();
-    logger.lifecycle("info", `Received ${signal}; shutting down`, { event: "shutdown", signal });
+    log.shuttingDown(logger, signal);
     started
       .then(() => runtime.close())
       .then(() => metrics?.close())
       .then(() => {
-        logger.lifecycle("info", "Server stopped", { event: "stopped" });
+        log.serverStopped(logger);
         return Promise.all([logger.close(), notifier.sent()]).then(() => process.exit(0));
       })
       // A failed start is reported by whoever awaits `started`.

@@ -15,6 +15,7 @@ import { DEFAULTS } from "../config/defaults.js";
 import type { InheritedSocket } from "../config/inherited-sockets.js";
 import type { ServerConfig } from "../config/server-config.js";
 import { TimeServerError } from "../errors.js";
+import * as log from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { CounterRegistry, type MetricsSnapshot, sumSnapshots } from "../metrics/counters.js";
 import { AccessList } from "../policy/access-list.js";
@@ -229,24 +230,14 @@ export class ServerRuntime {
     this.reloadNts();
     if (this.tls === undefined) {
       if (this.ntsJar !== undefined) return;
-      this.logger.lifecycle("info", "Nothing to reload (no TLS listener)", { event: "reload" });
+      log.nothingToReload(this.logger);
       return;
     }
     try {
       this.tls.reload();
-      this.logger.lifecycle(
-        "info",
-        `Reloaded the TLS certificate ${this.tls.certFile} and key ${this.tls.keyFile}`,
-        {
-          event: "reload",
-        },
-      );
+      log.tlsCertificateReloaded(this.logger, this.tls.certFile, this.tls.keyFile);
     } catch (error) {
-      this.logger.lifecycle(
-        "warn",
-        `Kept the old TLS certificate: ${error instanceof Error ? error.message : String(error)}`,
-        { event: "reload-failed" },
-      );
+      log.reloadFailed(this.logger, "TLS certificate", error);
     }
   }
 
@@ -256,27 +247,17 @@ export class ServerRuntime {
     if (file !== undefined) {
       try {
         this.ntsJar = new CookieJar({ secret: readNtsSecret(file), random: randomFillSync });
-        this.logger.lifecycle("info", `Reloaded the NTS secret ${file}`, { event: "reload" });
+        log.ntsSecretReloaded(this.logger, file);
       } catch (error) {
-        this.logger.lifecycle(
-          "warn",
-          `Kept the old NTS secret: ${error instanceof Error ? error.message : String(error)}`,
-          { event: "reload-failed" },
-        );
+        log.reloadFailed(this.logger, "NTS secret", error);
       }
     }
     if (this.ntsTls === undefined) return;
     try {
       this.ntsTls.reload();
-      this.logger.lifecycle("info", `Reloaded the NTS-KE certificate ${this.ntsTls.certFile}`, {
-        event: "reload",
-      });
+      log.ntsKeCertificateReloaded(this.logger, this.ntsTls.certFile);
     } catch (error) {
-      this.logger.lifecycle(
-        "warn",
-        `Kept the old NTS-KE certificate: ${error instanceof Error ? error.message : String(error)}`,
-        { event: "reload-failed" },
-      );
+      log.reloadFailed(this.logger, "NTS-KE certificate", error);
     }
   }
 
@@ -340,15 +321,8 @@ export class ServerRuntime {
       config.tlsMaxHandshakes,
       config.maxConnections,
     );
-    if (fit < config.maxConnections) {
-      this.logger.lifecycle(
-        "info",
-        `TLS connections limited to ${fit} per process: what ${Math.round(memory / 2 ** 20)} MiB of memory holds` +
-          (config.workers > 1 ? ` shared by ${config.workers} workers` : "") +
-          " (set --tls-max-connections to choose)",
-        { event: "tls-limit", maxConnections: fit, memoryBytes: memory },
-      );
-    }
+    if (fit < config.maxConnections)
+      log.tlsConnectionLimit(this.logger, fit, memory, config.workers);
     return fit;
   }
 

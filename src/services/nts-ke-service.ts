@@ -12,6 +12,7 @@
 import type { TLSSocket } from "node:tls";
 import type { Clock } from "../clock/clock.js";
 import { AEAD_AES_SIV_CMAC_256, AES_SIV_KEY_LENGTH } from "../crypto/aes-siv.js";
+import { ntsKeAnswered } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsKeHandshakeCounter } from "../metrics/nts-metrics.js";
@@ -160,18 +161,8 @@ class KeExchange implements ConnectionHandler {
     this.service.count(result);
     const logger = this.service.logger;
     if (logger.infoOn) {
-      logger.info(
-        result === "ok"
-          ? `Sent: NTS-KE response with ${COOKIES_PER_EXCHANGE} cookies to ${this.connection.name}`
-          : `Sent: NTS-KE ${result} to ${this.connection.name}${detail === undefined ? "" : `: ${detail}`}`,
-        {
-          event: "nts-ke",
-          protocol: "nts-ke",
-          result,
-          remoteAddress: this.connection.peer.address,
-          remotePort: this.connection.peer.port,
-        },
-      );
+      const { peer, name } = this.connection;
+      ntsKeAnswered(logger, peer, name, result, COOKIES_PER_EXCHANGE, detail);
     }
     this.connection.write(bytes);
     this.connection.close("served");

@@ -14,6 +14,7 @@
 
 import { randomFillSync } from "node:crypto";
 import { AesSiv } from "../crypto/aes-siv.js";
+import { ntsNakSent, ntsReplySent } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsRequestCounter } from "../metrics/nts-metrics.js";
@@ -122,12 +123,7 @@ export class NtsNtpService {
     const keys = jar.open(nts.cookie, nowSeconds);
     if (keys === undefined) {
       this.naks.value++;
-      if (this.logger.infoOn)
-        this.logger.info(`Sent: NTS NAK to ${peer.address} (a cookie that does not open)`, {
-          event: "nts-nak",
-          protocol: "ntp",
-          remoteAddress: peer.address,
-        });
+      ntsNakSent(this.logger, peer);
       return encodeNtsNak(headers.kiss(request, "NTSN"), nts.uniqueIdentifier);
     }
     const session = this.session(keys.c2s, keys.s2c);
@@ -168,18 +164,7 @@ export class NtsNtpService {
     );
     session.s2c.seal([associatedData, nonce], fields, reply, ciphertextAt);
     this.authenticated.value++;
-    if (this.logger.infoOn)
-      this.logger.info(
-        `Sent: NTS-authenticated NTP reply with ${count} cookies to ${peer.address}`,
-        {
-          event: "sent",
-          protocol: "ntp",
-          nts: true,
-          cookies: count,
-          remoteAddress: peer.address,
-          remotePort: peer.port,
-        },
-      );
+    ntsReplySent(this.logger, peer, count);
     return reply;
   }
 

@@ -14,6 +14,7 @@
  */
 
 import { spawn } from "node:child_process";
+import { notifyFailed, notifyNotRun } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import {
   type NotifyEnvironment,
@@ -128,20 +129,14 @@ export class SystemdNotifier implements ServiceNotifier {
       this.queue.length = 0;
       clearInterval(this.watchdog);
       for (const resolve of this.idle.splice(0)) resolve();
-      this.logger.warn(
-        `Cannot tell systemd the service state: ${this.command} did not run (${error.code ?? error.message})`,
-        { event: "notify-failed", command: this.command },
-      );
+      notifyNotRun(this.logger, this.command, error.code ?? error.message);
       this.sending = false;
     });
     child.once("close", (code) => {
       // After a spawn error, "close" follows "error", which has said it all.
       if (this.disabled) return;
-      if (code !== 0 && code !== null && this.logger.warnOn) {
-        this.logger.warn(
-          `${this.command} ${assignments[0]} failed (exit code ${code}): ${oneLine(stderr) || "no message"}`,
-          { event: "notify-failed", command: this.command, state: assignments[0] },
-        );
+      if (code !== 0 && code !== null) {
+        notifyFailed(this.logger, this.command, assignments[0], code, stderr);
       }
       this.next();
     });

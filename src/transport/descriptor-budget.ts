@@ -9,6 +9,7 @@
  * client: log files, the workers' IPC channel, DNS, a reopened log.
  */
 
+import { descriptorBudgetShort } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import { DESCRIPTOR_HEADROOM, openDescriptors, openFileLimit } from "./descriptor-limit.js";
 
@@ -43,13 +44,7 @@ export class DescriptorBudget {
     if (limit === undefined || open === undefined) return;
     this.room = Math.max(1, limit - (open - this.inUse) - this.reserve);
     if (this.room >= wanted) return;
-    logger.lifecycle(
-      "warn",
-      `The file-descriptor limit (${limit}) leaves room for about ${this.room} connections across all listeners; ` +
-        `serving at most ${this.room} instead of ${wanted}. Raise the limit ` +
-        "(ulimit -n, or LimitNOFILE= in a systemd unit) or lower --max-connections",
-      { event: "descriptor-limit", limit, maxConnections: this.room },
-    );
+    descriptorBudgetShort(logger, limit, this.room, wanted);
   }
 
   /** Take a descriptor for a new connection; false when none is left (refuse it). */

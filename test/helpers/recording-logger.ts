@@ -14,10 +14,18 @@ export interface RecordedLine {
 
 export class RecordingSink implements LogSink {
   readonly lines: RecordedLine[] = [];
+  /** For each line, whether it was written as one never to drop (a lifecycle line). */
+  readonly essential: boolean[] = [];
   readonly dropped = 0;
 
-  write(level: EventLevel, message: string, fields: LogFields | undefined): void {
+  write(
+    level: EventLevel,
+    message: string,
+    fields: LogFields | undefined,
+    essential = false,
+  ): void {
     this.lines.push({ level, message, fields });
+    this.essential.push(essential);
   }
 
   flush(): void {}

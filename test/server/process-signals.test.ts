@@ -7,12 +7,9 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import type { EventLevel } from "../../src/logging/levels.js";
+import { SIGHUP_IGNORED, SIGUSR1_IGNORED } from "../../src/logging/log-events.js";
 import { type LogFields, Logger } from "../../src/logging/logger.js";
-import {
-  installProcessSignals,
-  SIGHUP_IGNORED,
-  SIGUSR1_IGNORED,
-} from "../../src/server/process-signals.js";
+import { installProcessSignals } from "../../src/server/process-signals.js";
 
 interface Line {
   level: EventLevel;

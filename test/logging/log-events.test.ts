@@ -421,3 +421,154 @@ describe("lifecycle events", () => {
     });
   });
 });
+
+/** The request path's other lines, spelled out the same way. */
+describe("request path events", () => {
+  const shown = (sink: RecordingSink) =>
+    sink.lines.map((line) => [line.level, line.message, JSON.stringify(line.fields)]);
+  const plainError = (message: string, code?: string) =>
+    Object.assign(new Error(message), code === undefined ? {} : { code });
+
+  it("words the listeners' own lines", () => {
+    const { logger, sink } = recordingLogger("debug");
+    log.tcpListening(logger, "line", "0.0.0.0", 45000);
+    log.tcpListening(logger, "daytime", "::", 13);
+    log.udpListening(logger, "ntp", "127.0.0.1", 123, "native");
+    log.descriptorLimit(logger, "tls", 1024, 971, 10000);
+    log.acceptFailed(logger, plainError("too many open files (made up)"));
+    log.internalError(logger, "line", "192.0.2.1", new Error("boom\nat line 2"), 2);
+    log.internalError(logger, "rfc868", undefined, "odd", 0);
+    log.handshakeTimedOut(logger, "tls", client, 10_000, 0);
+    log.connectionError(logger, "line", client, plainError("socket hang up", "ECONNRESET_MADE_UP"));
+    log.connectionError(
+      logger,
+      "tls",
+      client,
+      Object.assign(new Error("long\nOpenSSL text\n"), {
+        code: "ERR_SSL_WRONG_VERSION_NUMBER",
+        reason: "wrong version number",
+      }),
+    );
+    assert.deepEqual(shown(sink), [
+      [
+        "info",
+        "Listening on 0.0.0.0:45000",
+        '{"event":"listening","protocol":"line","address":"0.0.0.0","port":45000}',
+      ],
+      [
+        "info",
+        "Listening on [::]:13 (daytime)",
+        '{"event":"listening","protocol":"daytime","address":"::","port":13}',
+      ],
+      [
+        "info",
+        "Listening on 127.0.0.1:123 (ntp, UDP, native)",
+        '{"event":"listening","protocol":"ntp","transport":"udp","backend":"native","address":"127.0.0.1","port":123}',
+      ],
+      [
+        "warn",
+        "The file-descriptor limit (1024) leaves room for about 971 connections (tls); serving at most 971 instead of 10000. Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) or lower --max-connections",
+        '{"event":"descriptor-limit","limit":1024,"maxConnections":971}',
+      ],
+      [
+        "error",
+        "Accepting a connection failed: too many open files (made up)",
+        '{"event":"accept-error"}',
+      ],
+      [
+        "warn",
+        "Closed a connection from 192.0.2.1: serving it failed: boom (2 more closed since the last message)",
+        '{"event":"internal-error","remoteAddress":"192.0.2.1","suppressed":2}',
+      ],
+      [
+        "warn",
+        "Closed a connection from unknown (rfc868): serving it failed: odd",
+        '{"event":"internal-error","suppressed":0}',
+      ],
+      [
+        "info",
+        "TLS handshake not done within 10 s: closed [::1]:40000 (tls)",
+        '{"event":"handshake-timeout","remoteAddress":"::1","remotePort":40000,"suppressed":0}',
+      ],
+      [
+        "info",
+        "Connection error from [::1]:40000: socket hang up",
+        '{"event":"connection-error","remoteAddress":"::1","remotePort":40000,"code":"ECONNRESET_MADE_UP"}',
+      ],
+      [
+        "info",
+        "TLS error from [::1]:40000: wrong version number (tls)",
+        '{"event":"connection-error","remoteAddress":"::1","remotePort":40000,"code":"ERR_SSL_WRONG_VERSION_NUMBER"}',
+      ],
+    ]);
+  });
+
+  it("words a dropped datagram and a failed send", () => {
+    const { logger, sink } = recordingLogger("info");
+    const v4 = { address: "192.0.2.1", port: 0 };
+    log.datagramDropped(
+      logger,
+      "daytime",
+      v4,
+      "source-port",
+      "source port 0, no reply possible",
+      0,
+    );
+    log.datagramDropped(logger, "ntp", client, "rate-limit", undefined, 5);
+    log.datagramDropped(logger, "rfc868", client, "error", "boom", 0, "warn");
+    log.sendFailed(logger, "ntp", plainError("send failed (made up)"));
+    assert.deepEqual(shown(sink), [
+      [
+        "info",
+        "No reply to a daytime datagram from 192.0.2.1:0: source port 0, no reply possible",
+        '{"event":"dropped","protocol":"daytime","reason":"source-port","remoteAddress":"192.0.2.1","suppressed":0}',
+      ],
+      [
+        "info",
+        "No reply to a ntp datagram from [::1]:40000: rate-limit (5 more dropped since the last message)",
+        '{"event":"dropped","protocol":"ntp","reason":"rate-limit","remoteAddress":"::1","suppressed":5}',
+      ],
+      [
+        "warn",
+        "No reply to a rfc868 datagram from [::1]:40000: boom",
+        '{"event":"dropped","protocol":"rfc868","reason":"error","remoteAddress":"::1","suppressed":0}',
+      ],
+      [
+        "warn",
+        "Sending a ntp reply failed: send failed (made up)",
+        '{"event":"send-error","protocol":"ntp"}',
+      ],
+    ]);
+  });
+
+  it("words the line protocol's and the standard protocols' requests", () => {
+    const { logger, sink } = recordingLogger("info");
+    log.invalidCommand(logger, client, "HELLO\\x00");
+    log.quitReceived(logger, client);
+    log.greetingServed(
+      logger,
+      "rfc868",
+      client,
+      "RFC 868 TIME",
+      "3973766400 (2025-12-03T00:00:00.000Z)",
+    );
+    log.ntpReceived(logger, client);
+    log.ntpSent(logger, client, 10);
+    const line = (event: string, command?: string) =>
+      JSON.stringify({ event, command, reply: undefined, remoteAddress: "::1", remotePort: 40000 });
+    const greeting = (event: string, protocol: string) =>
+      `{"event":"${event}","protocol":"${protocol}","remoteAddress":"::1","remotePort":40000}`;
+    assert.deepEqual(shown(sink), [
+      [
+        "info",
+        'Received invalid command "HELLO\\x00" from ::1',
+        line("invalid-command", "HELLO\\x00"),
+      ],
+      ["info", "Received: QUIT from ::1", line("received", "QUIT")],
+      ["info", "Received: RFC 868 TIME request from ::1", greeting("received", "rfc868")],
+      ["info", "Sent: 3973766400 (2025-12-03T00:00:00.000Z) to ::1", greeting("sent", "rfc868")],
+      ["info", "Received: NTP request from ::1", greeting("received", "ntp")],
+      ["info", "Sent: NTP reply (stratum 10) to ::1", greeting("sent", "ntp")],
+    ]);
+  });
+});

@@ -14,7 +14,7 @@ import { ClusterSupervisor } from "./supervisor.js";
 export interface PrimaryOptions {
   /** Sockets systemd handed over: the workers serve them, this process serves `metrics`. */
   inherited?: readonly InheritedSocket[];
-  /** Told READY=1 once every worker listens, STOPPING=1 at the first signal. */
+  /** Told READY=1 once every worker listens and the socket keeper holds the sockets, STOPPING=1 at the first signal. */
   notifier?: ServiceNotifier;
 }
 

@@ -33,6 +33,7 @@ import { SntpService } from "../services/sntp-service.js";
 import { TurnBudget } from "../services/turn-budget.js";
 import { DescriptorBudget } from "../transport/descriptor-budget.js";
 import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
+import { sivFactory } from "../transport/native-siv.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { type Drop, UdpListener, type UdpService } from "../transport/udp-listener.js";
@@ -153,7 +154,7 @@ export class ServerRuntime {
         config.ntsSecretFile !== undefined
           ? readNtsSecret(config.ntsSecretFile)
           : Buffer.from(config.ntsSecret ?? randomNtsSecret(), "hex");
-      this.ntsJar = new CookieJar({ secret, random: randomFillSync });
+      this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
     }
     let line: TcpListener | undefined;
     const threadUdp = only === "all" && config.udpThread;
@@ -260,7 +261,11 @@ export class ServerRuntime {
     const file = this.config.ntsSecretFile;
     if (file !== undefined) {
       try {
-        this.ntsJar = new CookieJar({ secret: readNtsSecret(file), random: randomFillSync });
+        this.ntsJar = new CookieJar({
+          secret: readNtsSecret(file),
+          random: randomFillSync,
+          siv: sivFactory(),
+        });
         this.logger.lifecycle("info", `Reloaded the NTS secret ${file}`, { event: "reload" });
       } catch (error) {
         this.logger.lifecycle(

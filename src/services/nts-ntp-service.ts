@@ -13,7 +13,7 @@
  */
 
 import { randomFillSync } from "node:crypto";
-import { AesSiv } from "../crypto/aes-siv.js";
+import type { Siv, SivFactory } from "../crypto/aes-siv.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsRequestCounter } from "../metrics/nts-metrics.js";
@@ -30,6 +30,7 @@ import {
   type NtsRejection,
 } from "../protocols/nts/nts-ntp.js";
 import type { SntpRequest } from "../protocols/sntp.js";
+import { sivFactory } from "../transport/native-siv.js";
 import type { Drop } from "../transport/udp-listener.js";
 
 /** The most cookies one reply carries (RFC 8915 §5.7 lets the client ask for up to 7 more). */
@@ -39,8 +40,8 @@ const COOKIE_FIELD = fieldLength(COOKIE_LENGTH);
 export const SESSION_CACHE = 1024;
 
 interface Session {
-  readonly c2s: AesSiv;
-  readonly s2c: AesSiv;
+  readonly c2s: Siv;
+  readonly s2c: Siv;
 }
 
 /** What the SNTP service lends: its 48-byte reply and Kiss-o'-Death for a request. */
@@ -55,6 +56,8 @@ export interface NtsNtpServiceOptions {
   logger: Logger;
   counters: CounterRegistry;
   random?: (into: Buffer) => void;
+  /** The AES-SIV for the session keys: by default the native one when the module has it. */
+  siv?: SivFactory;
 }
 
 const DROPS: Record<NtsRejection | "bad-authenticator" | "malformed-encrypted", Drop> = {
@@ -78,6 +81,7 @@ export class NtsNtpService {
   private readonly cookies: () => CookieJar;
   private readonly logger: Logger;
   private readonly random: (into: Buffer) => void;
+  private readonly siv: SivFactory;
   private readonly authenticated: Counter;
   private readonly naks: Counter;
   private readonly malformed: Counter;
@@ -91,6 +95,7 @@ export class NtsNtpService {
     this.cookies = options.cookies;
     this.logger = options.logger;
     this.random = options.random ?? randomFillSync;
+    this.siv = options.siv ?? sivFactory();
     this.authenticated = ntsRequestCounter(options.counters, "authenticated");
     this.naks = ntsRequestCounter(options.counters, "nak");
     this.malformed = ntsRequestCounter(options.counters, "malformed");
@@ -198,7 +203,7 @@ export class NtsNtpService {
       // Most recently used last: Map keeps insertion order.
       this.sessions.delete(id);
     } else {
-      session = { c2s: new AesSiv(c2s), s2c: new AesSiv(s2c) };
+      session = { c2s: this.siv(c2s), s2c: this.siv(s2c) };
       if (this.sessions.size >= SESSION_CACHE) {
         const oldest = this.sessions.keys().next().value as string;
         this.sessions.delete(oldest);

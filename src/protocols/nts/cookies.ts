@@ -15,7 +15,13 @@
  */
 
 import { hkdfSync } from "node:crypto";
-import { AEAD_AES_SIV_CMAC_256, AES_SIV_KEY_LENGTH, AesSiv } from "../../crypto/aes-siv.js";
+import {
+  AEAD_AES_SIV_CMAC_256,
+  AES_SIV_KEY_LENGTH,
+  pureSiv,
+  type Siv,
+  type SivFactory,
+} from "../../crypto/aes-siv.js";
 
 export const COOKIE_NONCE_LENGTH = 16;
 const KEY_ID_LENGTH = 4;
@@ -48,6 +54,8 @@ export interface CookieJarOptions {
   acceptPast?: number;
   /** Fills the buffer with random bytes (crypto.randomFillSync in a server). */
   random: (into: Buffer) => void;
+  /** The AES-SIV to seal and open with (the server passes the native one when it has it). */
+  siv?: SivFactory;
 }
 
 export class CookieJar {
@@ -55,8 +63,9 @@ export class CookieJar {
   private readonly rotationSeconds: number;
   private readonly acceptPast: number;
   private readonly random: (into: Buffer) => void;
-  /** One AesSiv per period in use; periods outside the window are forgotten. */
-  private readonly keys = new Map<number, AesSiv>();
+  private readonly siv: SivFactory;
+  /** One Siv per period in use; periods outside the window are forgotten. */
+  private readonly keys = new Map<number, Siv>();
   private readonly plaintext = Buffer.alloc(PLAINTEXT_LENGTH);
   private readonly nonces = Buffer.alloc(COOKIE_NONCE_LENGTH * 64);
   private noncesUsed = this.nonces.length;
@@ -70,6 +79,7 @@ export class CookieJar {
     this.rotationSeconds = options.rotationSeconds ?? DEFAULT_ROTATION_SECONDS;
     this.acceptPast = options.acceptPast ?? DEFAULT_ACCEPT_PAST;
     this.random = options.random;
+    this.siv = options.siv ?? pureSiv;
     if (!(this.rotationSeconds >= 1)) throw new RangeError("the rotation period is at least 1 s");
   }
 
@@ -121,13 +131,13 @@ export class CookieJar {
     };
   }
 
-  private key(period: number): AesSiv {
+  private key(period: number): Siv {
     let siv = this.keys.get(period);
     if (siv === undefined) {
       if (this.keys.size > this.acceptPast + 2) {
         for (const old of this.keys.keys()) this.keys.delete(old);
       }
-      siv = new AesSiv(masterKey(this.secret, period));
+      siv = this.siv(masterKey(this.secret, period));
       this.keys.set(period, siv);
     }
     return siv;

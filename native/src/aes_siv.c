@@ -1,0 +1,330 @@
+/*
+ * AEAD_AES_SIV_CMAC_256 (RFC 5297) on OpenSSL's AES, for NTS (RFC 8915):
+ * the same operation as src/crypto/aes-siv.ts, without a JavaScript cipher
+ * object or a Buffer per AES run. An NTS request costs four SIV operations
+ * (open the cookie, verify the Authenticator, seal a fresh cookie, seal the
+ * reply); in JavaScript each is several calls into node:crypto, each
+ * allocating its output, and that, not AES, was most of a request's cost.
+ *
+ * OpenSSL is the one inside Node: its binary exports libcrypto's symbols
+ * for addons and node-gyp's headers carry openssl/. Only EVP calls that
+ * OpenSSL 1.1.1 and 3.x share are used. The functions are exported only
+ * when the headers were there at build time and the symbols are there at
+ * run time (a Node built without them, or another runtime), so the UDP part
+ * of the module never depends on them; JavaScript falls back to the pure
+ * implementation when they are absent.
+ *
+ * A key is an external holding two EVP contexts made once: AES-128-CBC
+ * with the first half of the key for every CMAC (a CBC chain restarts at a
+ * zero IV by xoring the previous output block into the next message's
+ * first block, so the context is never re-initialised), and AES-128-ECB
+ * with the second half turning counter blocks into CTR's key stream.
+ *
+ * JavaScript API (all byte arguments Uint8Array, views allowed):
+ *   sivKey(key[32]) -> key handle
+ *   sivSeal(handle, out, offset, plaintext, ...associated): writes IV ‖ C (16 + plaintext.length
+ *     bytes) into out at offset
+ *   sivOpen(handle, out, offset, sealed, ...associated) -> boolean: writes the plaintext
+ *     (sealed.length - 16 bytes) into out at offset; false (and those bytes zeroed) when it
+ *     does not verify
+ * `out` may be the input itself at the same place, never a partly overlapping range.
+ */
+
+#include <dlfcn.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<openssl/evp.h>)
+#define HAVE_OPENSSL_EVP 1
+#endif
+#endif
+
+#ifdef HAVE_OPENSSL_EVP
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#define BLOCK 16
+/* Bytes handed to OpenSSL per call; every NTS packet fits in one. */
+#define CHUNK 2048
+/* Associated data components per call (RFC 5297 allows 126; NTS uses one or two). */
+#define MAX_COMPONENTS 8
+
+typedef struct {
+  EVP_CIPHER_CTX *cbc;
+  EVP_CIPHER_CTX *ecb;
+  uint8_t chain[BLOCK]; /* the CBC chain's last output block */
+  uint8_t k1[BLOCK];    /* CMAC subkeys (RFC 4493 §2.3) */
+  uint8_t k2[BLOCK];
+  uint8_t d0[BLOCK];    /* S2V's D after its first step: CMAC(K, 0^128) */
+} siv_key;
+
+typedef struct {
+  const uint8_t *data;
+  size_t length;
+} bytes;
+
+static void dbl(uint8_t *block) {
+  uint8_t carry = block[0] >> 7;
+  for (int i = 0; i < BLOCK - 1; i++) block[i] = (uint8_t)((block[i] << 1) | (block[i + 1] >> 7));
+  block[BLOCK - 1] = (uint8_t)((block[BLOCK - 1] << 1) ^ (carry ? 0x87 : 0));
+}
+
+static void xor_block(uint8_t *target, const uint8_t *source) {
+  for (int i = 0; i < BLOCK; i++) target[i] ^= source[i];
+}
+
+/*
+ * AES-CMAC (RFC 4493) of `message`, its last 16 bytes first xored with
+ * `xorend` when given (S2V's xorend, only for messages of 16 bytes or more).
+ * The padded message is streamed through the CBC context in chunks.
+ */
+static int cmac(siv_key *k, const uint8_t *message, size_t length, const uint8_t *xorend, uint8_t *mac) {
+  uint8_t in[CHUNK], out[CHUNK];
+  size_t used = 0;
+  int ok = 1;
+  int complete = length > 0 && length % BLOCK == 0;
+  size_t padded = complete ? length : length - length % BLOCK + BLOCK;
+  size_t last = padded - BLOCK;
+  for (size_t off = 0; off < padded; off += CHUNK) {
+    size_t n = padded - off < CHUNK ? padded - off : CHUNK;
+    size_t have = length > off ? (length - off < n ? length - off : n) : 0;
+    if (have > 0) memcpy(in, message + off, have);
+    if (have < n) {
+      memset(in + have, 0, n - have);
+      in[have] = 0x80;
+    }
+    if (xorend != NULL) {
+      size_t from = length - BLOCK;
+      for (size_t i = from > off ? from : off; i < off + have; i++) in[i - off] ^= xorend[i - from];
+    }
+    if (off == 0) xor_block(in, k->chain);
+    if (last >= off && last < off + n) xor_block(in + (last - off), complete ? k->k1 : k->k2);
+    if (n > used) used = n;
+    int written = 0;
+    ok = EVP_EncryptUpdate(k->cbc, out, &written, in, (int)n) == 1 && (size_t)written == n;
+    if (ok && off + n == padded) memcpy(mac, out + n - BLOCK, BLOCK);
+    if (!ok) break;
+  }
+  /* The copies of the message (a cookie's keys, say) and the chain's blocks of it. */
+  OPENSSL_cleanse(in, used);
+  OPENSSL_cleanse(out, used);
+  if (!ok) return 0;
+  memcpy(k->chain, mac, BLOCK);
+  return 1;
+}
+
+/* S2V (RFC 5297 §2.4) over the associated data and the plaintext: the synthetic IV. */
+static int s2v(siv_key *k, const bytes *associated, size_t count, const uint8_t *last, size_t length, uint8_t *iv) {
+  uint8_t d[BLOCK], mac[BLOCK];
+  memcpy(d, k->d0, BLOCK);
+  for (size_t c = 0; c < count; c++) {
+    if (!cmac(k, associated[c].data, associated[c].length, NULL, mac)) return 0;
+    dbl(d);
+    xor_block(d, mac);
+  }
+  if (length >= BLOCK) return cmac(k, last, length, d, iv);
+  dbl(d);
+  for (size_t i = 0; i < length; i++) d[i] ^= last[i];
+  d[length] ^= 0x80;
+  return cmac(k, d, BLOCK, NULL, iv);
+}
+
+/* AES-CTR from the IV with bits 31 and 63 cleared (RFC 5297 §2.5). */
+static int ctr(siv_key *k, const uint8_t *iv, const uint8_t *input, size_t length, uint8_t *output) {
+  uint8_t counters[CHUNK], stream[CHUNK];
+  uint8_t q[BLOCK];
+  memcpy(q, iv, BLOCK);
+  q[8] &= 0x7f;
+  q[12] &= 0x7f;
+  for (size_t off = 0; off < length; off += CHUNK) {
+    size_t n = length - off < CHUNK ? length - off : CHUNK;
+    size_t blocks = (n + BLOCK - 1) / BLOCK;
+    for (size_t b = 0; b < blocks; b++) {
+      memcpy(counters + b * BLOCK, q, BLOCK);
+      for (int i = BLOCK - 1; i >= 0 && ++q[i] == 0; i--) {
+      }
+    }
+    int written = 0;
+    if (EVP_EncryptUpdate(k->ecb, stream, &written, counters, (int)(blocks * BLOCK)) != 1) return 0;
+    for (size_t i = 0; i < n; i++) output[off + i] = input[off + i] ^ stream[i];
+    OPENSSL_cleanse(stream, blocks * BLOCK);
+  }
+  return 1;
+}
+
+static void free_key(siv_key *k) {
+  if (k->cbc != NULL) EVP_CIPHER_CTX_free(k->cbc);
+  if (k->ecb != NULL) EVP_CIPHER_CTX_free(k->ecb);
+  OPENSSL_cleanse(k, sizeof *k);
+  free(k);
+}
+
+static siv_key *make_key(const uint8_t *key) {
+  siv_key *k = calloc(1, sizeof *k);
+  if (k == NULL) return NULL;
+  k->cbc = EVP_CIPHER_CTX_new();
+  k->ecb = EVP_CIPHER_CTX_new();
+  static const uint8_t zero[BLOCK] = {0};
+  if (k->cbc == NULL || k->ecb == NULL ||
+      EVP_EncryptInit_ex(k->cbc, EVP_aes_128_cbc(), NULL, key, zero) != 1 ||
+      EVP_EncryptInit_ex(k->ecb, EVP_aes_128_ecb(), NULL, key + BLOCK, NULL) != 1 ||
+      EVP_CIPHER_CTX_set_padding(k->cbc, 0) != 1 || EVP_CIPHER_CTX_set_padding(k->ecb, 0) != 1) {
+    free_key(k);
+    return NULL;
+  }
+  /* L = AES(K, 0): the chain starts at zero, so this is the first block's output. */
+  uint8_t l[BLOCK];
+  int written = 0;
+  if (EVP_EncryptUpdate(k->cbc, l, &written, zero, BLOCK) != 1) {
+    free_key(k);
+    return NULL;
+  }
+  memcpy(k->chain, l, BLOCK);
+  memcpy(k->k1, l, BLOCK);
+  dbl(k->k1);
+  memcpy(k->k2, k->k1, BLOCK);
+  dbl(k->k2);
+  OPENSSL_cleanse(l, sizeof l);
+  if (!cmac(k, zero, BLOCK, NULL, k->d0)) {
+    free_key(k);
+    return NULL;
+  }
+  return k;
+}
+
+/* ---------- JavaScript ---------- */
+
+static napi_value siv_throw(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG", message);
+  return NULL;
+}
+
+static int get_bytes(napi_env env, napi_value value, bytes *out) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  out->data = data;
+  out->length = length;
+  return 1;
+}
+
+static void finalize_key(napi_env env, void *data, void *hint) {
+  free_key(data);
+}
+
+static napi_value js_siv_key(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bytes key;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      !get_bytes(env, argv[0], &key) || key.length != 2 * BLOCK)
+    return siv_throw(env, "sivKey(key: Uint8Array of 32 bytes)");
+  siv_key *k = make_key(key.data);
+  if (k == NULL) return siv_throw(env, "sivKey: OpenSSL could not make the AES contexts");
+  napi_value handle;
+  if (napi_create_external(env, k, finalize_key, NULL, &handle) != napi_ok) {
+    free_key(k);
+    return siv_throw(env, "sivKey: napi_create_external failed");
+  }
+  return handle;
+}
+
+/* The arguments of sivSeal and sivOpen: handle, out, offset, input, ...associated. */
+typedef struct {
+  siv_key *key;
+  uint8_t *out;
+  size_t room; /* bytes of out from offset on */
+  bytes input;
+  bytes associated[MAX_COMPONENTS];
+  size_t count;
+} siv_call;
+
+static int siv_args(napi_env env, napi_callback_info info, siv_call *call) {
+  size_t argc = 4 + MAX_COMPONENTS;
+  napi_value argv[4 + MAX_COMPONENTS];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
+      argc > 4 + MAX_COMPONENTS)
+    return 0;
+  void *key = NULL;
+  bytes out;
+  uint32_t offset;
+  if (napi_get_value_external(env, argv[0], &key) != napi_ok || key == NULL) return 0;
+  if (!get_bytes(env, argv[1], &out) || napi_get_value_uint32(env, argv[2], &offset) != napi_ok ||
+      offset > out.length || !get_bytes(env, argv[3], &call->input))
+    return 0;
+  call->key = key;
+  call->out = (uint8_t *)out.data + offset;
+  call->room = out.length - offset;
+  call->count = argc - 4;
+  for (size_t c = 0; c < call->count; c++)
+    if (!get_bytes(env, argv[4 + c], &call->associated[c])) return 0;
+  return 1;
+}
+
+static napi_value js_siv_seal(napi_env env, napi_callback_info info) {
+  siv_call call;
+  if (!siv_args(env, info, &call))
+    return siv_throw(env, "sivSeal(key, out, offset, plaintext, ...associated)");
+  if (call.room < BLOCK + call.input.length) return siv_throw(env, "sivSeal: out is too short");
+  uint8_t iv[BLOCK];
+  if (!s2v(call.key, call.associated, call.count, call.input.data, call.input.length, iv) ||
+      !ctr(call.key, iv, call.input.data, call.input.length, call.out + BLOCK))
+    return siv_throw(env, "sivSeal: OpenSSL failed");
+  memcpy(call.out, iv, BLOCK);
+  return NULL;
+}
+
+static napi_value js_siv_open(napi_env env, napi_callback_info info) {
+  siv_call call;
+  if (!siv_args(env, info, &call))
+    return siv_throw(env, "sivOpen(key, out, offset, sealed, ...associated)");
+  napi_value result;
+  if (call.input.length < BLOCK) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  size_t length = call.input.length - BLOCK;
+  if (call.room < length) return siv_throw(env, "sivOpen: out is too short");
+  uint8_t iv[BLOCK], check[BLOCK];
+  memcpy(iv, call.input.data, BLOCK); /* before out, which may be the input, is written */
+  if (!ctr(call.key, iv, call.input.data + BLOCK, length, call.out) ||
+      !s2v(call.key, call.associated, call.count, call.out, length, check))
+    return siv_throw(env, "sivOpen: OpenSSL failed");
+  int ok = CRYPTO_memcmp(check, iv, BLOCK) == 0;
+  if (!ok) OPENSSL_cleanse(call.out, length);
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
+/* True when the process has the libcrypto functions this file calls. */
+static int have_libcrypto(void) {
+  static const char *const names[] = {
+    "EVP_CIPHER_CTX_new", "EVP_CIPHER_CTX_free", "EVP_CIPHER_CTX_set_padding",
+    "EVP_EncryptInit_ex", "EVP_EncryptUpdate", "EVP_aes_128_cbc", "EVP_aes_128_ecb",
+    "CRYPTO_memcmp", "OPENSSL_cleanse",
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (dlsym(RTLD_DEFAULT, names[i]) == NULL) return 0;
+  return 1;
+}
+
+void siv_register(napi_env env, napi_value exports) {
+  if (!have_libcrypto()) return;
+  napi_property_descriptor methods[] = {
+    {"sivKey", NULL, js_siv_key, NULL, NULL, NULL, napi_default, NULL},
+    {"sivSeal", NULL, js_siv_seal, NULL, NULL, NULL, napi_default, NULL},
+    {"sivOpen", NULL, js_siv_open, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+}
+
+#else
+
+void siv_register(napi_env env, napi_value exports) {}
+
+#endif

@@ -14,17 +14,18 @@
  * of the module never depends on them; JavaScript falls back to the pure
  * implementation when they are absent.
  *
- * A key is an external holding two EVP contexts made once: AES-128-CBC
- * with the first half of the key for every CMAC (a CBC chain restarts at a
- * zero IV by xoring the previous output block into the next message's
- * first block, so the context is never re-initialised), and AES-128-ECB
- * with the second half turning counter blocks into CTR's key stream.
+ * A key is two EVP contexts: AES-128-CBC with the first half of the key
+ * for every CMAC (a CBC chain restarts at a zero IV by xoring the previous
+ * output block into the next message's first block, so the context is never
+ * re-initialised), and AES-128-ECB with the second half turning counter
+ * blocks into CTR's key stream. JavaScript passes the key's bytes on every
+ * call and the contexts of recent keys are kept here (find_key), so no
+ * JavaScript object stands for a key.
  *
  * JavaScript API (all byte arguments Uint8Array, views allowed):
- *   sivKey(key[32]) -> key handle
- *   sivSeal(handle, out, offset, plaintext, ...associated): writes IV ‖ C (16 + plaintext.length
+ *   sivSeal(key[32], out, offset, plaintext, ...associated): writes IV ‖ C (16 + plaintext.length
  *     bytes) into out at offset
- *   sivOpen(handle, out, offset, sealed, ...associated) -> boolean: writes the plaintext
+ *   sivOpen(key[32], out, offset, sealed, ...associated) -> boolean: writes the plaintext
  *     (sealed.length - 16 bytes) into out at offset; false (and those bytes zeroed) when it
  *     does not verify
  * `out` may be the input itself at the same place, never a partly overlapping range.
@@ -32,6 +33,7 @@
 
 #include <dlfcn.h>
 #include <node_api.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,26 @@
 #define CHUNK 2048
 /* Associated data components per call (RFC 5297 allows 126; NTS uses one or two). */
 #define MAX_COMPONENTS 8
+
+/*
+ * The two ciphers, fetched once: in OpenSSL 3 a context initialised with
+ * EVP_aes_128_cbc() looks the implementation up again every time, which
+ * made a new key cost several microseconds.
+ */
+static const EVP_CIPHER *cbc_cipher;
+static const EVP_CIPHER *ecb_cipher;
+static pthread_once_t ciphers_once = PTHREAD_ONCE_INIT;
+
+static void fetch_ciphers(void) {
+#if OPENSSL_VERSION_MAJOR >= 3
+  if (dlsym(RTLD_DEFAULT, "EVP_CIPHER_fetch") != NULL) {
+    cbc_cipher = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+    ecb_cipher = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+  }
+#endif
+  if (cbc_cipher == NULL) cbc_cipher = EVP_aes_128_cbc();
+  if (ecb_cipher == NULL) ecb_cipher = EVP_aes_128_ecb();
+}
 
 typedef struct {
   EVP_CIPHER_CTX *cbc;
@@ -155,44 +177,83 @@ static int ctr(siv_key *k, const uint8_t *iv, const uint8_t *input, size_t lengt
   return 1;
 }
 
-static void free_key(siv_key *k) {
-  if (k->cbc != NULL) EVP_CIPHER_CTX_free(k->cbc);
-  if (k->ecb != NULL) EVP_CIPHER_CTX_free(k->ecb);
-  OPENSSL_cleanse(k, sizeof *k);
-  free(k);
-}
-
-static siv_key *make_key(const uint8_t *key) {
-  siv_key *k = calloc(1, sizeof *k);
-  if (k == NULL) return NULL;
-  k->cbc = EVP_CIPHER_CTX_new();
-  k->ecb = EVP_CIPHER_CTX_new();
+/* Sets the key's contexts (made once per slot) to `key` and computes its subkeys. */
+static int set_key(siv_key *k, const uint8_t *key) {
   static const uint8_t zero[BLOCK] = {0};
+  if (k->cbc == NULL) k->cbc = EVP_CIPHER_CTX_new();
+  if (k->ecb == NULL) k->ecb = EVP_CIPHER_CTX_new();
   if (k->cbc == NULL || k->ecb == NULL ||
-      EVP_EncryptInit_ex(k->cbc, EVP_aes_128_cbc(), NULL, key, zero) != 1 ||
-      EVP_EncryptInit_ex(k->ecb, EVP_aes_128_ecb(), NULL, key + BLOCK, NULL) != 1 ||
-      EVP_CIPHER_CTX_set_padding(k->cbc, 0) != 1 || EVP_CIPHER_CTX_set_padding(k->ecb, 0) != 1) {
-    free_key(k);
-    return NULL;
-  }
+      EVP_EncryptInit_ex(k->cbc, cbc_cipher, NULL, key, zero) != 1 ||
+      EVP_EncryptInit_ex(k->ecb, ecb_cipher, NULL, key + BLOCK, NULL) != 1 ||
+      EVP_CIPHER_CTX_set_padding(k->cbc, 0) != 1 || EVP_CIPHER_CTX_set_padding(k->ecb, 0) != 1)
+    return 0;
   /* L = AES(K, 0): the chain starts at zero, so this is the first block's output. */
   uint8_t l[BLOCK];
   int written = 0;
-  if (EVP_EncryptUpdate(k->cbc, l, &written, zero, BLOCK) != 1) {
-    free_key(k);
-    return NULL;
-  }
+  if (EVP_EncryptUpdate(k->cbc, l, &written, zero, BLOCK) != 1) return 0;
   memcpy(k->chain, l, BLOCK);
   memcpy(k->k1, l, BLOCK);
   dbl(k->k1);
   memcpy(k->k2, k->k1, BLOCK);
   dbl(k->k2);
   OPENSSL_cleanse(l, sizeof l);
-  if (!cmac(k, zero, BLOCK, NULL, k->d0)) {
-    free_key(k);
-    return NULL;
+  return cmac(k, zero, BLOCK, NULL, k->d0);
+}
+
+/*
+ * The keys last used, per thread (N-API instance data): an NTS client uses
+ * the two keys of one key exchange for all its requests, and the cookie key
+ * changes once a period, so most calls find their key here and pay no key
+ * schedule. Set-associative (WAYS slots per set, the least recently used
+ * one replaced), indexed by the key's first bytes: keys are random, and
+ * only keys from cookies this server sealed (or its own) ever get here.
+ */
+#define SETS 256
+#define WAYS 4
+
+typedef struct {
+  uint8_t key[2 * BLOCK];
+  uint64_t used; /* 0: empty */
+  siv_key k;
+} siv_slot;
+
+typedef struct {
+  uint64_t clock;
+  siv_slot slots[SETS * WAYS];
+} siv_cache;
+
+static void free_cache(napi_env env, void *data, void *hint) {
+  siv_cache *cache = data;
+  for (size_t i = 0; i < SETS * WAYS; i++) {
+    siv_slot *slot = &cache->slots[i];
+    if (slot->k.cbc != NULL) EVP_CIPHER_CTX_free(slot->k.cbc);
+    if (slot->k.ecb != NULL) EVP_CIPHER_CTX_free(slot->k.ecb);
   }
-  return k;
+  OPENSSL_cleanse(cache, sizeof *cache);
+  free(cache);
+}
+
+static siv_key *find_key(napi_env env, const uint8_t *key) {
+  siv_cache *cache = NULL;
+  if (napi_get_instance_data(env, (void **)&cache) != napi_ok || cache == NULL) return NULL;
+  uint32_t index;
+  memcpy(&index, key, sizeof index);
+  siv_slot *set = &cache->slots[(size_t)(index % SETS) * WAYS];
+  siv_slot *victim = &set[0];
+  uint64_t stamp = ++cache->clock;
+  for (int w = 0; w < WAYS; w++) {
+    siv_slot *slot = &set[w];
+    if (slot->used != 0 && CRYPTO_memcmp(slot->key, key, sizeof slot->key) == 0) {
+      slot->used = stamp;
+      return &slot->k;
+    }
+    if (slot->used < victim->used) victim = slot;
+  }
+  victim->used = 0;
+  if (!set_key(&victim->k, key)) return NULL;
+  memcpy(victim->key, key, sizeof victim->key);
+  victim->used = stamp;
+  return &victim->k;
 }
 
 /* ---------- JavaScript ---------- */
@@ -213,28 +274,7 @@ static int get_bytes(napi_env env, napi_value value, bytes *out) {
   return 1;
 }
 
-static void finalize_key(napi_env env, void *data, void *hint) {
-  free_key(data);
-}
-
-static napi_value js_siv_key(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  bytes key;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      !get_bytes(env, argv[0], &key) || key.length != 2 * BLOCK)
-    return siv_throw(env, "sivKey(key: Uint8Array of 32 bytes)");
-  siv_key *k = make_key(key.data);
-  if (k == NULL) return siv_throw(env, "sivKey: OpenSSL could not make the AES contexts");
-  napi_value handle;
-  if (napi_create_external(env, k, finalize_key, NULL, &handle) != napi_ok) {
-    free_key(k);
-    return siv_throw(env, "sivKey: napi_create_external failed");
-  }
-  return handle;
-}
-
-/* The arguments of sivSeal and sivOpen: handle, out, offset, input, ...associated. */
+/* The arguments of sivSeal and sivOpen: key, out, offset, input, ...associated. */
 typedef struct {
   siv_key *key;
   uint8_t *out;
@@ -250,14 +290,14 @@ static int siv_args(napi_env env, napi_callback_info info, siv_call *call) {
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4 ||
       argc > 4 + MAX_COMPONENTS)
     return 0;
-  void *key = NULL;
-  bytes out;
+  bytes key, out;
   uint32_t offset;
-  if (napi_get_value_external(env, argv[0], &key) != napi_ok || key == NULL) return 0;
+  if (!get_bytes(env, argv[0], &key) || key.length != 2 * BLOCK) return 0;
   if (!get_bytes(env, argv[1], &out) || napi_get_value_uint32(env, argv[2], &offset) != napi_ok ||
       offset > out.length || !get_bytes(env, argv[3], &call->input))
     return 0;
-  call->key = key;
+  call->key = find_key(env, key.data);
+  if (call->key == NULL) return 0;
   call->out = (uint8_t *)out.data + offset;
   call->room = out.length - offset;
   call->count = argc - 4;
@@ -269,7 +309,7 @@ static int siv_args(napi_env env, napi_callback_info info, siv_call *call) {
 static napi_value js_siv_seal(napi_env env, napi_callback_info info) {
   siv_call call;
   if (!siv_args(env, info, &call))
-    return siv_throw(env, "sivSeal(key, out, offset, plaintext, ...associated)");
+    return siv_throw(env, "sivSeal(key[32], out, offset, plaintext, ...associated)");
   if (call.room < BLOCK + call.input.length) return siv_throw(env, "sivSeal: out is too short");
   uint8_t iv[BLOCK];
   if (!s2v(call.key, call.associated, call.count, call.input.data, call.input.length, iv) ||
@@ -282,7 +322,7 @@ static napi_value js_siv_seal(napi_env env, napi_callback_info info) {
 static napi_value js_siv_open(napi_env env, napi_callback_info info) {
   siv_call call;
   if (!siv_args(env, info, &call))
-    return siv_throw(env, "sivOpen(key, out, offset, sealed, ...associated)");
+    return siv_throw(env, "sivOpen(key[32], out, offset, sealed, ...associated)");
   napi_value result;
   if (call.input.length < BLOCK) {
     napi_get_boolean(env, false, &result);
@@ -315,8 +355,14 @@ static int have_libcrypto(void) {
 
 void siv_register(napi_env env, napi_value exports) {
   if (!have_libcrypto()) return;
+  pthread_once(&ciphers_once, fetch_ciphers);
+  siv_cache *cache = calloc(1, sizeof *cache);
+  if (cache == NULL) return;
+  if (napi_set_instance_data(env, cache, free_cache, NULL) != napi_ok) {
+    free(cache);
+    return;
+  }
   napi_property_descriptor methods[] = {
-    {"sivKey", NULL, js_siv_key, NULL, NULL, NULL, napi_default, NULL},
     {"sivSeal", NULL, js_siv_seal, NULL, NULL, NULL, napi_default, NULL},
     {"sivOpen", NULL, js_siv_open, NULL, NULL, NULL, napi_default, NULL},
   };

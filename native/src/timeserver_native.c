@@ -609,7 +609,7 @@ static napi_value js_realtime(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* AES-SIV for NTS (aes_siv.c): sivKey, sivSeal, sivOpen, when OpenSSL is there. */
+/* AES-SIV for NTS (aes_siv.c): sivSeal, sivOpen, when OpenSSL is there. */
 void siv_register(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -60,7 +60,14 @@ export interface Siv {
 }
 
 /** Makes the `Siv` of a 32-byte key: the pure one or the native one. */
-export type SivFactory = (key: Uint8Array) => Siv;
+export interface SivFactory {
+  (key: Uint8Array): Siv;
+  /**
+   * True when making a `Siv` costs next to nothing (the native one keeps
+   * recent keys' AES contexts itself), so callers need not keep them.
+   */
+  readonly cheapKeys?: boolean;
+}
 
 /** The pure node:crypto implementation, the default everywhere no factory is given. */
 export const pureSiv: SivFactory = (key) => new AesSiv(key);

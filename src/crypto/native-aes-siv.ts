@@ -2,7 +2,9 @@
  * AEAD_AES_SIV_CMAC_256 in the optional native module (native/src/aes_siv.c,
  * on the OpenSSL inside Node): the same `Siv` as the pure AesSiv, byte for
  * byte, at a fraction of the cost per call, since a seal or an open is one
- * call into C with no cipher object or buffer made per AES run.
+ * call into C with no cipher object or buffer made per AES run. The key's
+ * bytes go with every call and the module keeps the AES contexts of recent
+ * keys, so an instance is only its key: making one per request is cheap.
  *
  * This layer does not load the module: whoever does hands its functions to
  * `nativeSivFactory` (src/transport/native-siv.ts picks this or the pure
@@ -11,15 +13,11 @@
 
 import { AES_SIV_KEY_LENGTH, AES_SIV_TAG_LENGTH, type Siv, type SivFactory } from "./aes-siv.js";
 
-/** A key's AES contexts in C; only the module reads it. */
-export type NativeSivKey = object;
-
-/** The module's AES-SIV functions (native/src/aes_siv.c). */
+/** The module's AES-SIV functions (native/src/aes_siv.c); `key` is the 32-byte key itself. */
 export interface NativeSivFunctions {
-  sivKey(key: Uint8Array): NativeSivKey;
   /** Writes IV ‖ ciphertext (16 + plaintext.length bytes) into `out` at `offset`. */
   sivSeal(
-    key: NativeSivKey,
+    key: Uint8Array,
     out: Uint8Array,
     offset: number,
     plaintext: Uint8Array,
@@ -27,7 +25,7 @@ export interface NativeSivFunctions {
   ): void;
   /** Writes the plaintext into `out` at `offset`; false (and those bytes zeroed) when it does not verify. */
   sivOpen(
-    key: NativeSivKey,
+    key: Uint8Array,
     out: Uint8Array,
     offset: number,
     sealed: Uint8Array,
@@ -40,13 +38,14 @@ export const NATIVE_SIV_MAX_COMPONENTS = 8;
 
 export class NativeAesSiv implements Siv {
   private readonly native: NativeSivFunctions;
-  private readonly key: NativeSivKey;
+  private readonly key: Uint8Array;
 
+  /** `key` is kept, not copied: it must not change while this instance is used. */
   constructor(native: NativeSivFunctions, key: Uint8Array) {
     if (key.length !== AES_SIV_KEY_LENGTH)
       throw new RangeError(`an AES-SIV-CMAC-256 key is 32 bytes, not ${key.length}`);
     this.native = native;
-    this.key = native.sivKey(key);
+    this.key = key;
   }
 
   seal(
@@ -108,5 +107,6 @@ function components(associated: readonly Uint8Array[]): Uint8Array[] {
 
 /** A `SivFactory` on the module's functions. */
 export function nativeSivFactory(native: NativeSivFunctions): SivFactory {
-  return (key) => new NativeAesSiv(native, key);
+  const factory = (key: Uint8Array) => new NativeAesSiv(native, key);
+  return Object.assign(factory, { cheapKeys: true });
 }

@@ -194,9 +194,10 @@ export class NtsNtpService {
    * cookies change), and making a key's cipher objects is most of what a
    * request costs in Node, so the last SESSION_CACHE sessions keep theirs.
    * The keys stay in memory no longer than that, and the cookies hold them
-   * anyway.
+   * anyway. The native AES-SIV keeps recent keys itself (cheapKeys).
    */
   private session(c2s: Buffer, s2c: Buffer): Session {
+    if (this.siv.cheapKeys === true) return { c2s: this.siv(c2s), s2c: this.siv(s2c) };
     const id = c2s.toString("latin1") + s2c.toString("latin1");
     let session = this.sessions.get(id);
     if (session !== undefined) {

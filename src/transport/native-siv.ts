@@ -16,9 +16,7 @@ function choose(): { factory: SivFactory; name: "native" | "node:crypto" } {
   if (chosen === undefined) {
     const binding = nativeBinding();
     chosen =
-      binding?.sivKey !== undefined &&
-      binding.sivSeal !== undefined &&
-      binding.sivOpen !== undefined
+      binding?.sivSeal !== undefined && binding.sivOpen !== undefined
         ? { factory: nativeSivFactory(binding as NativeSivFunctions), name: "native" }
         : { factory: pureSiv, name: "node:crypto" };
   }

@@ -18,7 +18,7 @@ import {
 import { nativeBinding, nativeMissing } from "../../src/transport/native-binding.js";
 
 const binding = nativeBinding();
-const native = binding?.sivKey === undefined ? undefined : (binding as NativeSivFunctions);
+const native = binding?.sivSeal === undefined ? undefined : (binding as NativeSivFunctions);
 const skip =
   nativeMissing() ?? (native === undefined ? "the native module has no AES-SIV" : undefined);
 
@@ -79,6 +79,18 @@ describe("NativeAesSiv", { skip }, () => {
     );
   });
 
+  it("keeps agreeing when many keys take turns (the module's key cache replaces its slots)", () => {
+    const keys = Array.from({ length: 3000 }, () => randomBytes(32));
+    const plaintext = randomBytes(68);
+    const nonce = randomBytes(16);
+    const sealed = keys.map((key) => new AesSiv(key).seal([nonce], plaintext));
+    for (let round = 0; round < 2; round++)
+      keys.forEach((key, i) => {
+        assert.deepEqual(make(key).seal([nonce], plaintext), sealed[i]);
+        assert.deepEqual(make(key).open([nonce], sealed[i] as Buffer), plaintext);
+      });
+  });
+
   it("agrees on messages longer than the module's 2048-byte chunks", () => {
     const key = randomBytes(32);
     for (const length of [2047, 2048, 2049, 4096 + 15, 5000]) {
@@ -134,10 +146,10 @@ describe("NativeAesSiv", { skip }, () => {
 
   it("throws, never crashes, on arguments that are not bytes", () => {
     const n = native as NativeSivFunctions;
-    const key = n.sivKey(Buffer.alloc(32));
+    const key = Buffer.alloc(32);
     const bad = (call: () => unknown) => assert.throws(call, TypeError);
-    bad(() => n.sivKey("not bytes" as unknown as Uint8Array));
-    bad(() => n.sivSeal({}, Buffer.alloc(32), 0, Buffer.alloc(1)));
+    bad(() => n.sivSeal("key" as unknown as Uint8Array, Buffer.alloc(32), 0, Buffer.alloc(1)));
+    bad(() => n.sivSeal(Buffer.alloc(31), Buffer.alloc(32), 0, Buffer.alloc(1)));
     bad(() => n.sivSeal(key, Buffer.alloc(16), 0, Buffer.alloc(1)));
     bad(() => n.sivSeal(key, Buffer.alloc(32), 40, Buffer.alloc(1)));
     bad(() => n.sivOpen(key, Buffer.alloc(1), 0, Buffer.alloc(32)));

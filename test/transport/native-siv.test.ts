@@ -15,7 +15,7 @@ import { sivFactory, sivImplementation } from "../../src/transport/native-siv.js
 
 describe("sivFactory", () => {
   it("gives the native AES-SIV exactly when the module has it", () => {
-    const expected = nativeBinding()?.sivKey === undefined ? "node:crypto" : "native";
+    const expected = nativeBinding()?.sivSeal === undefined ? "node:crypto" : "native";
     assert.equal(sivImplementation(), expected);
     const siv = sivFactory()(Buffer.alloc(32));
     assert.ok(expected === "native" ? siv instanceof NativeAesSiv : siv instanceof AesSiv);

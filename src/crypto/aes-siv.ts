@@ -52,6 +52,13 @@ export interface Siv {
     out?: Uint8Array,
     offset?: number,
   ): Buffer;
+  /** `seal` into `out` at `offset`, returning nothing (no view made). */
+  sealInto(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void;
   /**
    * Decrypts IV ‖ ciphertext made by `seal` with the same vector; undefined
    * when it does not verify (another key, altered bytes or associated data).
@@ -121,6 +128,15 @@ export class AesSiv implements Siv {
     this.ctr(this.iv, plaintext, result, AES_SIV_TAG_LENGTH);
     result.set(this.iv, 0);
     return result;
+  }
+
+  sealInto(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void {
+    this.seal(associated, plaintext, out, offset);
   }
 
   /**

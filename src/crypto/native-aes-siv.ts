@@ -59,21 +59,30 @@ export class NativeAesSiv implements Siv {
       out === undefined
         ? Buffer.allocUnsafe(length)
         : Buffer.from(out.buffer, out.byteOffset + offset, length);
+    this.sealInto(associated, plaintext, result, 0);
+    return result;
+  }
+
+  sealInto(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void {
     const n = this.native;
     // Spelled out for the usual arities: a spread call allocates an array.
     if (associated.length === 2)
       n.sivSeal(
         this.key,
-        result,
-        0,
+        out,
+        offset,
         plaintext,
         associated[0] as Uint8Array,
         associated[1] as Uint8Array,
       );
     else if (associated.length === 1)
-      n.sivSeal(this.key, result, 0, plaintext, associated[0] as Uint8Array);
-    else n.sivSeal(this.key, result, 0, plaintext, ...components(associated));
-    return result;
+      n.sivSeal(this.key, out, offset, plaintext, associated[0] as Uint8Array);
+    else n.sivSeal(this.key, out, offset, plaintext, ...components(associated));
   }
 
   open(associated: readonly Uint8Array[], sealed: Uint8Array): Buffer | undefined {

@@ -27,6 +27,7 @@ import {
   encodeNtsNak,
   layoutNtsReply,
   NTS_SERVER_NONCE_LENGTH,
+  type NtsClassification,
   type NtsRejection,
 } from "../protocols/nts/nts-ntp.js";
 import type { SntpRequest } from "../protocols/sntp.js";
@@ -90,6 +91,9 @@ export class NtsNtpService {
   private readonly nonces = Buffer.alloc(NTS_SERVER_NONCE_LENGTH * 64);
   private noncesUsed = this.nonces.length;
   private readonly sessions = new Map<string, Session>();
+  /** The last datagram `isNts` parsed and what it found, for `answer`. */
+  private classified: Buffer | undefined;
+  private classification: NtsClassification | undefined;
 
   constructor(options: NtsNtpServiceOptions) {
     this.cookies = options.cookies;
@@ -105,7 +109,12 @@ export class NtsNtpService {
 
   /** True when `datagram` carries NTS fields (so an over-rate request gets no plain KoD). */
   isNts(datagram: Buffer): boolean {
-    return classifyNtsRequest(datagram).kind !== "plain";
+    const nts = classifyNtsRequest(datagram);
+    // The SNTP service asks this, then (same datagram, same turn) for the
+    // answer: keep the parse for it rather than parse twice.
+    this.classified = datagram;
+    this.classification = nts;
+    return nts.kind !== "plain";
   }
 
   /** The answer to an NTS request, or undefined when it has no NTS fields. */
@@ -116,8 +125,10 @@ export class NtsNtpService {
     peer: Peer,
     headers: NtpHeaders,
   ): Buffer | Drop | undefined {
-    const nts = classifyNtsRequest(datagram);
-    if (nts.kind === "plain") return undefined;
+    const nts = this.classified === datagram ? this.classification : classifyNtsRequest(datagram);
+    this.classified = undefined;
+    this.classification = undefined;
+    if (nts === undefined || nts.kind === "plain") return undefined;
     if (nts.kind === "rejected") {
       this.malformed.value++;
       return DROPS[nts.reason];
@@ -171,7 +182,7 @@ export class NtsNtpService {
       nonce,
       fields.length,
     );
-    session.s2c.seal([associatedData, nonce], fields, reply, ciphertextAt);
+    session.s2c.sealInto([associatedData, nonce], fields, reply, ciphertextAt);
     this.authenticated.value++;
     if (this.logger.infoOn)
       this.logger.info(

@@ -73,6 +73,11 @@ describe("NativeAesSiv", { skip }, () => {
             pure.open(associated, fast.seal(associated, plaintext)),
             Buffer.from(plaintext),
           );
+          for (const siv of [pure, fast]) {
+            const out = Buffer.alloc(sealed.length + 5);
+            siv.sealInto(associated, plaintext, out, 3);
+            assert.deepEqual(out.subarray(3, 3 + sealed.length), sealed);
+          }
         },
       ),
       { numRuns: 500 },

@@ -102,7 +102,7 @@ export class CookieJar {
     p.writeUInt16BE(0, 2);
     p.set(keys.c2s, 4);
     p.set(keys.s2c, 4 + AES_SIV_KEY_LENGTH);
-    this.key(period).seal([nonce], p, cookie, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
+    this.key(period).sealInto([nonce], p, cookie, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
     p.fill(0);
     return cookie;
   }

@@ -33,6 +33,8 @@ export interface NativeSivFunctions {
   ): boolean;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** The most associated-data components the module takes in one call (NTS uses one or two). */
 export const NATIVE_SIV_MAX_COMPONENTS = 8;
 
@@ -87,7 +89,11 @@ export class NativeAesSiv implements Siv {
 
   open(associated: readonly Uint8Array[], sealed: Uint8Array): Buffer | undefined {
     if (sealed.length < AES_SIV_TAG_LENGTH) return undefined;
-    const plaintext = Buffer.allocUnsafe(sealed.length - AES_SIV_TAG_LENGTH);
+    // An NTS request's Authenticator usually encrypts nothing: no buffer for that.
+    const plaintext =
+      sealed.length === AES_SIV_TAG_LENGTH
+        ? EMPTY
+        : Buffer.allocUnsafe(sealed.length - AES_SIV_TAG_LENGTH);
     const n = this.native;
     let ok: boolean;
     if (associated.length === 2)

@@ -18,7 +18,7 @@ import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsRequestCounter } from "../metrics/nts-metrics.js";
 import type { Peer } from "../policy/admission.js";
-import { COOKIE_LENGTH, type CookieJar } from "../protocols/nts/cookies.js";
+import { COOKIE_LENGTH, type CookieJar, nonceViews } from "../protocols/nts/cookies.js";
 import { ExtensionFieldType, fieldLength, writeField } from "../protocols/nts/extension-fields.js";
 import {
   classifyNtsRequest,
@@ -89,7 +89,8 @@ export class NtsNtpService {
   private readonly badAuth: Counter;
   private readonly issued: Counter;
   private readonly nonces = Buffer.alloc(NTS_SERVER_NONCE_LENGTH * 64);
-  private noncesUsed = this.nonces.length;
+  private readonly nonceViews = nonceViews(this.nonces, NTS_SERVER_NONCE_LENGTH);
+  private noncesUsed = this.nonceViews.length;
   private readonly sessions = new Map<string, Session>();
   /** The last datagram `isNts` parsed and what it found, for `answer`. */
   private classified: Buffer | undefined;
@@ -172,7 +173,7 @@ export class NtsNtpService {
       const at = i * COOKIE_FIELD;
       // The field's header, then the cookie sealed in place behind it.
       writeField(fields, at, ExtensionFieldType.NTS_COOKIE, EMPTY_COOKIE);
-      jar.seal(keys, nowSeconds, fields, at + 4);
+      jar.sealInto(keys, nowSeconds, fields, at + 4);
     }
     this.issued.value += count;
     const nonce = this.nextNonce();
@@ -226,13 +227,11 @@ export class NtsNtpService {
   }
 
   private nextNonce(): Buffer {
-    if (this.noncesUsed === this.nonces.length) {
+    if (this.noncesUsed === this.nonceViews.length) {
       this.random(this.nonces);
       this.noncesUsed = 0;
     }
-    const nonce = this.nonces.subarray(this.noncesUsed, this.noncesUsed + NTS_SERVER_NONCE_LENGTH);
-    this.noncesUsed += NTS_SERVER_NONCE_LENGTH;
-    return nonce;
+    return this.nonceViews[this.noncesUsed++] as Buffer;
   }
 }
 

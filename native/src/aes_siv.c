@@ -88,14 +88,43 @@ typedef struct {
   size_t length;
 } bytes;
 
-static void dbl(uint8_t *block) {
-  uint8_t carry = block[0] >> 7;
-  for (int i = 0; i < BLOCK - 1; i++) block[i] = (uint8_t)((block[i] << 1) | (block[i + 1] >> 7));
-  block[BLOCK - 1] = (uint8_t)((block[BLOCK - 1] << 1) ^ (carry ? 0x87 : 0));
+/* Blocks as two big-endian 64-bit words: whole-word xors and shifts, no byte loops. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define BIG_ENDIAN_64(x) (x)
+#else
+#define BIG_ENDIAN_64(x) __builtin_bswap64(x)
+#endif
+
+static inline void load_block(const uint8_t *block, uint64_t *hi, uint64_t *lo) {
+  memcpy(hi, block, 8);
+  memcpy(lo, block + 8, 8);
+  *hi = BIG_ENDIAN_64(*hi);
+  *lo = BIG_ENDIAN_64(*lo);
 }
 
-static void xor_block(uint8_t *target, const uint8_t *source) {
-  for (int i = 0; i < BLOCK; i++) target[i] ^= source[i];
+static inline void store_block(uint8_t *block, uint64_t hi, uint64_t lo) {
+  hi = BIG_ENDIAN_64(hi);
+  lo = BIG_ENDIAN_64(lo);
+  memcpy(block, &hi, 8);
+  memcpy(block + 8, &lo, 8);
+}
+
+static void dbl(uint8_t *block) {
+  uint64_t hi, lo;
+  load_block(block, &hi, &lo);
+  uint64_t carry = hi >> 63;
+  hi = (hi << 1) | (lo >> 63);
+  lo = (lo << 1) ^ (carry * 0x87);
+  store_block(block, hi, lo);
+}
+
+static inline void xor_block(uint8_t *target, const uint8_t *source) {
+  uint64_t t[2], s[2];
+  memcpy(t, target, BLOCK);
+  memcpy(s, source, BLOCK);
+  t[0] ^= s[0];
+  t[1] ^= s[1];
+  memcpy(target, t, BLOCK);
 }
 
 /*
@@ -161,13 +190,14 @@ static int ctr(siv_key *k, const uint8_t *iv, const uint8_t *input, size_t lengt
   memcpy(q, iv, BLOCK);
   q[8] &= 0x7f;
   q[12] &= 0x7f;
+  uint64_t hi, lo;
+  load_block(q, &hi, &lo);
   for (size_t off = 0; off < length; off += CHUNK) {
     size_t n = length - off < CHUNK ? length - off : CHUNK;
     size_t blocks = (n + BLOCK - 1) / BLOCK;
     for (size_t b = 0; b < blocks; b++) {
-      memcpy(counters + b * BLOCK, q, BLOCK);
-      for (int i = BLOCK - 1; i >= 0 && ++q[i] == 0; i--) {
-      }
+      store_block(counters + b * BLOCK, hi, lo);
+      if (++lo == 0) hi++;
     }
     int written = 0;
     if (EVP_EncryptUpdate(k->ecb, stream, &written, counters, (int)(blocks * BLOCK)) != 1) return 0;
@@ -233,6 +263,14 @@ static void free_cache(napi_env env, void *data, void *hint) {
   free(cache);
 }
 
+/* Compares two keys in constant time, a word at a time. */
+static inline int same_key(const uint8_t *a, const uint8_t *b) {
+  uint64_t x[4], y[4];
+  memcpy(x, a, sizeof x);
+  memcpy(y, b, sizeof y);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
 static siv_key *find_key(napi_env env, const uint8_t *key) {
   siv_cache *cache = NULL;
   if (napi_get_instance_data(env, (void **)&cache) != napi_ok || cache == NULL) return NULL;
@@ -243,7 +281,7 @@ static siv_key *find_key(napi_env env, const uint8_t *key) {
   uint64_t stamp = ++cache->clock;
   for (int w = 0; w < WAYS; w++) {
     siv_slot *slot = &set[w];
-    if (slot->used != 0 && CRYPTO_memcmp(slot->key, key, sizeof slot->key) == 0) {
+    if (slot->used != 0 && same_key(slot->key, key)) {
       slot->used = stamp;
       return &slot->k;
     }

@@ -3,7 +3,9 @@
  * timeserver (one process) and chronyd (`-x`, serving NTS with the same test
  * certificate) each run pinned to one core, the loads of nts-load.ts and
  * nts-ke-load.ts pinned to another, and the figures come out as a Markdown
- * table. A figure it cannot take is a note, never a failure: the run always
+ * table. Beside each rate, the server's CPU time per reply (from
+ * /proc/<pid>/stat around the load): on a shared machine the rates depend
+ * on how much of its core the one client got, the CPU per reply much less. A figure it cannot take is a note, never a failure: the run always
  * exits 0, and every child is stopped at the end.
  *
  *   node dist/bench/nts/run-nts.js [seconds]
@@ -11,7 +13,7 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
@@ -65,16 +67,46 @@ function start(command: string[]): ChildProcess {
   return child;
 }
 
-/** Runs one load script and returns the first figure of its one-line result. */
-function load(script: string, args: string[]): number | string {
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** The CPU seconds (user and system) `pid` has used, or undefined without /proc. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Figure {
+  /** Per second, or why there is none. */
+  rate: number | string;
+  /** The server's CPU microseconds per reply (or exchange), when it could be read. */
+  cpu?: number;
+}
+
+/** Runs one load script and returns the first figure of its one-line result, with `server`'s CPU per reply. */
+function load(script: string, args: string[], server: ChildProcess): Figure {
   const command = pinned(LOAD_CORE, [process.execPath, path.join(HERE, script), ...args]);
+  const before = cpuSeconds(server.pid);
   const result = spawnSync(command[0] as string, command.slice(1), {
     encoding: "utf8",
     timeout: (SECONDS + 30) * 1000,
   });
-  const figure = result.stdout.match(/: (\d+) (?:replies|exchanges)\/s/);
-  if (figure === null) return `failed: ${(result.stderr || result.stdout).trim().split("\n")[0]}`;
-  return Number(figure[1]);
+  const after = cpuSeconds(server.pid);
+  const figure = result.stdout.match(/: (\d+) (?:replies|exchanges)\/s over ([\d.]+) s/);
+  if (figure === null)
+    return { rate: `failed: ${(result.stderr || result.stdout).trim().split("\n")[0]}` };
+  const rate = Number(figure[1]);
+  const count = rate * Number(figure[2]);
+  const cpu =
+    before !== undefined && after !== undefined && count > 0
+      ? ((after - before) * 1e6) / count
+      : undefined;
+  return cpu === undefined ? { rate } : { rate, cpu };
 }
 
 interface Server {
@@ -86,9 +118,9 @@ interface Server {
 
 interface Row {
   name: string;
-  nts: number | string;
-  plain: number | string;
-  ke: number | string;
+  nts: Figure;
+  plain: Figure;
+  ke: Figure;
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), "timeserver-bench-nts-"));
@@ -166,9 +198,13 @@ async function measure(server: Server, ca: string): Promise<void> {
   const seconds = String(SECONDS);
   rows.push({
     name: server.name,
-    nts: load("nts-load.js", [String(server.kePort), ca, seconds, "32"]),
-    plain: load("nts-load.js", [String(server.kePort), ca, seconds, "32", String(server.ntpPort)]),
-    ke: load("nts-ke-load.js", [String(server.kePort), ca, seconds, "4"]),
+    nts: load("nts-load.js", [String(server.kePort), ca, seconds, "32"], server.child),
+    plain: load(
+      "nts-load.js",
+      [String(server.kePort), ca, seconds, "32", String(server.ntpPort)],
+      server.child,
+    ),
+    ke: load("nts-ke-load.js", [String(server.kePort), ca, seconds, "4"], server.child),
   });
   if (server.child.exitCode === null && server.child.signalCode === null) {
     server.child.kill();
@@ -178,6 +214,10 @@ async function measure(server: Server, ca: string): Promise<void> {
 
 function cell(value: number | string): string {
   return typeof value === "number" ? value.toLocaleString("en-US") : value;
+}
+
+function cpuCell(figure: Figure): string {
+  return figure.cpu === undefined ? "–" : figure.cpu.toFixed(1);
 }
 
 try {
@@ -215,15 +255,17 @@ const pinning = haveTaskset
   ? `servers pinned to core ${SERVER_CORE}, loads to core ${LOAD_CORE}`
   : "taskset missing: nothing pinned";
 console.log(`\n## NTS (${SECONDS} s a load, ${pinning})\n`);
-console.log("| server | NTS replies/s | plain SNTP replies/s | NTS ÷ plain | NTS-KE exchanges/s |");
-console.log("|---|---:|---:|---:|---:|");
+console.log(
+  "| server | NTS replies/s | plain SNTP replies/s | NTS ÷ plain | NTS-KE exchanges/s | server CPU µs per NTS reply | per plain reply |",
+);
+console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const row of rows) {
   const ratio =
-    typeof row.nts === "number" && typeof row.plain === "number" && row.plain > 0
-      ? (row.nts / row.plain).toFixed(2)
+    typeof row.nts.rate === "number" && typeof row.plain.rate === "number" && row.plain.rate > 0
+      ? (row.nts.rate / row.plain.rate).toFixed(2)
       : "–";
   console.log(
-    `| ${row.name} | ${cell(row.nts)} | ${cell(row.plain)} | ${ratio} | ${cell(row.ke)} |`,
+    `| ${row.name} | ${cell(row.nts.rate)} | ${cell(row.plain.rate)} | ${ratio} | ${cell(row.ke.rate)} | ${cpuCell(row.nts)} | ${cpuCell(row.plain)} |`,
   );
 }
 console.log(

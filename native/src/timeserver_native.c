@@ -609,6 +609,9 @@ static napi_value js_realtime(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* AES-SIV for NTS (aes_siv.c): sivSeal, sivOpen, when OpenSSL is there. */
+void siv_register(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor methods[] = {
     {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
@@ -627,6 +630,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "SLOT", v);
   napi_create_int32(env, META_INTS, &v);
   napi_set_named_property(env, exports, "META_INTS", v);
+  siv_register(env, exports);
   return exports;
 }
 

@@ -17,6 +17,11 @@
  * first block), and one AES-128-ECB object, made only when there is
  * something to encrypt, that turns a block of counters into CTR's key
  * stream. Each CMAC or CTR run is one native call.
+ *
+ * The optional native module does the same in C on OpenSSL's AES with no
+ * object or buffer per AES run (native-aes-siv.ts): a server picks it
+ * through a `SivFactory` when it is there, and this class is the fallback
+ * and the reference both are tested against.
  */
 
 import { type Cipher, createCipheriv, timingSafeEqual } from "node:crypto";
@@ -34,7 +39,47 @@ const SHARED_IV = Buffer.alloc(BLOCK);
 /** A growable copy of each CMAC's message, shared by every AesSiv: a request makes several. */
 let scratch = Buffer.alloc(2048);
 
-export class AesSiv {
+/** One AES-SIV key: what this class and the native one (native-aes-siv.ts) both offer. */
+export interface Siv {
+  /**
+   * Encrypts `plaintext` with the vector `associated` (for NTS:
+   * `[associatedData, nonce]`); returns IV ‖ ciphertext, 16 bytes longer.
+   * With `out`, writes there (at `offset`) and returns a view of it.
+   */
+  seal(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out?: Uint8Array,
+    offset?: number,
+  ): Buffer;
+  /** `seal` into `out` at `offset`, returning nothing (no view made). */
+  sealInto(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void;
+  /**
+   * Decrypts IV ‖ ciphertext made by `seal` with the same vector; undefined
+   * when it does not verify (another key, altered bytes or associated data).
+   */
+  open(associated: readonly Uint8Array[], sealed: Uint8Array): Buffer | undefined;
+}
+
+/** Makes the `Siv` of a 32-byte key: the pure one or the native one. */
+export interface SivFactory {
+  (key: Uint8Array): Siv;
+  /**
+   * True when making a `Siv` costs next to nothing (the native one keeps
+   * recent keys' AES contexts itself), so callers need not keep them.
+   */
+  readonly cheapKeys?: boolean;
+}
+
+/** The pure node:crypto implementation, the default everywhere no factory is given. */
+export const pureSiv: SivFactory = (key) => new AesSiv(key);
+
+export class AesSiv implements Siv {
   private readonly cbc: Cipher;
   private ecb: Cipher | undefined;
   private readonly ctrKey: Buffer;
@@ -83,6 +128,15 @@ export class AesSiv {
     this.ctr(this.iv, plaintext, result, AES_SIV_TAG_LENGTH);
     result.set(this.iv, 0);
     return result;
+  }
+
+  sealInto(
+    associated: readonly Uint8Array[],
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): void {
+    this.seal(associated, plaintext, out, offset);
   }
 
   /**

@@ -33,6 +33,7 @@ import { SntpService } from "../services/sntp-service.js";
 import { TurnBudget } from "../services/turn-budget.js";
 import { DescriptorBudget } from "../transport/descriptor-budget.js";
 import { memoryAvailable, tlsConnectionsThatFit } from "../transport/memory-limit.js";
+import { sivFactory } from "../transport/native-siv.js";
 import { TcpListener } from "../transport/tcp-listener.js";
 import { TlsContext } from "../transport/tls-context.js";
 import { UdpListener } from "../transport/udp-listener.js";
@@ -149,7 +150,7 @@ export class ServerRuntime {
         config.ntsSecretFile !== undefined
           ? readNtsSecret(config.ntsSecretFile)
           : Buffer.from(config.ntsSecret ?? randomNtsSecret(), "hex");
-      this.ntsJar = new CookieJar({ secret, random: randomFillSync });
+      this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
     }
     let line: TcpListener | undefined;
     const threadUdp = only === "all" && config.udpThread;
@@ -246,7 +247,11 @@ export class ServerRuntime {
     const file = this.config.ntsSecretFile;
     if (file !== undefined) {
       try {
-        this.ntsJar = new CookieJar({ secret: readNtsSecret(file), random: randomFillSync });
+        this.ntsJar = new CookieJar({
+          secret: readNtsSecret(file),
+          random: randomFillSync,
+          siv: sivFactory(),
+        });
         log.ntsSecretReloaded(this.logger, file);
       } catch (error) {
         log.reloadFailed(this.logger, "NTS secret", error);

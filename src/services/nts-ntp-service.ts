@@ -13,13 +13,13 @@
  */
 
 import { randomFillSync } from "node:crypto";
-import { AesSiv } from "../crypto/aes-siv.js";
+import type { Siv, SivFactory } from "../crypto/aes-siv.js";
 import { ntsNakSent, ntsReplySent } from "../logging/log-events.js";
 import type { Logger } from "../logging/logger.js";
 import type { Counter, CounterRegistry } from "../metrics/counters.js";
 import { ntsCookiesIssuedCounter, ntsRequestCounter } from "../metrics/nts-metrics.js";
 import type { Peer } from "../policy/admission.js";
-import { COOKIE_LENGTH, type CookieJar } from "../protocols/nts/cookies.js";
+import { COOKIE_LENGTH, type CookieJar, nonceViews } from "../protocols/nts/cookies.js";
 import { ExtensionFieldType, fieldLength, writeField } from "../protocols/nts/extension-fields.js";
 import {
   classifyNtsRequest,
@@ -28,9 +28,11 @@ import {
   encodeNtsNak,
   layoutNtsReply,
   NTS_SERVER_NONCE_LENGTH,
+  type NtsClassification,
   type NtsRejection,
 } from "../protocols/nts/nts-ntp.js";
 import type { SntpRequest } from "../protocols/sntp.js";
+import { sivFactory } from "../transport/native-siv.js";
 import type { Drop } from "../transport/udp-listener.js";
 
 /** The most cookies one reply carries (RFC 8915 §5.7 lets the client ask for up to 7 more). */
@@ -40,8 +42,8 @@ const COOKIE_FIELD = fieldLength(COOKIE_LENGTH);
 export const SESSION_CACHE = 1024;
 
 interface Session {
-  readonly c2s: AesSiv;
-  readonly s2c: AesSiv;
+  readonly c2s: Siv;
+  readonly s2c: Siv;
 }
 
 /** What the SNTP service lends: its 48-byte reply and Kiss-o'-Death for a request. */
@@ -56,6 +58,8 @@ export interface NtsNtpServiceOptions {
   logger: Logger;
   counters: CounterRegistry;
   random?: (into: Buffer) => void;
+  /** The AES-SIV for the session keys: by default the native one when the module has it. */
+  siv?: SivFactory;
 }
 
 const DROPS: Record<NtsRejection | "bad-authenticator" | "malformed-encrypted", Drop> = {
@@ -79,19 +83,25 @@ export class NtsNtpService {
   private readonly cookies: () => CookieJar;
   private readonly logger: Logger;
   private readonly random: (into: Buffer) => void;
+  private readonly siv: SivFactory;
   private readonly authenticated: Counter;
   private readonly naks: Counter;
   private readonly malformed: Counter;
   private readonly badAuth: Counter;
   private readonly issued: Counter;
   private readonly nonces = Buffer.alloc(NTS_SERVER_NONCE_LENGTH * 64);
-  private noncesUsed = this.nonces.length;
+  private readonly nonceViews = nonceViews(this.nonces, NTS_SERVER_NONCE_LENGTH);
+  private noncesUsed = this.nonceViews.length;
   private readonly sessions = new Map<string, Session>();
+  /** The last datagram `isNts` parsed and what it found, for `answer`. */
+  private classified: Buffer | undefined;
+  private classification: NtsClassification | undefined;
 
   constructor(options: NtsNtpServiceOptions) {
     this.cookies = options.cookies;
     this.logger = options.logger;
     this.random = options.random ?? randomFillSync;
+    this.siv = options.siv ?? sivFactory();
     this.authenticated = ntsRequestCounter(options.counters, "authenticated");
     this.naks = ntsRequestCounter(options.counters, "nak");
     this.malformed = ntsRequestCounter(options.counters, "malformed");
@@ -101,7 +111,12 @@ export class NtsNtpService {
 
   /** True when `datagram` carries NTS fields (so an over-rate request gets no plain KoD). */
   isNts(datagram: Buffer): boolean {
-    return classifyNtsRequest(datagram).kind !== "plain";
+    const nts = classifyNtsRequest(datagram);
+    // The SNTP service asks this, then (same datagram, same turn) for the
+    // answer: keep the parse for it rather than parse twice.
+    this.classified = datagram;
+    this.classification = nts;
+    return nts.kind !== "plain";
   }
 
   /** The answer to an NTS request, or undefined when it has no NTS fields. */
@@ -112,8 +127,10 @@ export class NtsNtpService {
     peer: Peer,
     headers: NtpHeaders,
   ): Buffer | Drop | undefined {
-    const nts = classifyNtsRequest(datagram);
-    if (nts.kind === "plain") return undefined;
+    const nts = this.classified === datagram ? this.classification : classifyNtsRequest(datagram);
+    this.classified = undefined;
+    this.classification = undefined;
+    if (nts === undefined || nts.kind === "plain") return undefined;
     if (nts.kind === "rejected") {
       this.malformed.value++;
       return DROPS[nts.reason];
@@ -152,7 +169,7 @@ export class NtsNtpService {
       const at = i * COOKIE_FIELD;
       // The field's header, then the cookie sealed in place behind it.
       writeField(fields, at, ExtensionFieldType.NTS_COOKIE, EMPTY_COOKIE);
-      jar.seal(keys, nowSeconds, fields, at + 4);
+      jar.sealInto(keys, nowSeconds, fields, at + 4);
     }
     this.issued.value += count;
     const nonce = this.nextNonce();
@@ -162,7 +179,7 @@ export class NtsNtpService {
       nonce,
       fields.length,
     );
-    session.s2c.seal([associatedData, nonce], fields, reply, ciphertextAt);
+    session.s2c.sealInto([associatedData, nonce], fields, reply, ciphertextAt);
     this.authenticated.value++;
     ntsReplySent(this.logger, peer, count);
     return reply;
@@ -174,16 +191,17 @@ export class NtsNtpService {
    * cookies change), and making a key's cipher objects is most of what a
    * request costs in Node, so the last SESSION_CACHE sessions keep theirs.
    * The keys stay in memory no longer than that, and the cookies hold them
-   * anyway.
+   * anyway. The native AES-SIV keeps recent keys itself (cheapKeys).
    */
   private session(c2s: Buffer, s2c: Buffer): Session {
+    if (this.siv.cheapKeys === true) return { c2s: this.siv(c2s), s2c: this.siv(s2c) };
     const id = c2s.toString("latin1") + s2c.toString("latin1");
     let session = this.sessions.get(id);
     if (session !== undefined) {
       // Most recently used last: Map keeps insertion order.
       this.sessions.delete(id);
     } else {
-      session = { c2s: new AesSiv(c2s), s2c: new AesSiv(s2c) };
+      session = { c2s: this.siv(c2s), s2c: this.siv(s2c) };
       if (this.sessions.size >= SESSION_CACHE) {
         const oldest = this.sessions.keys().next().value as string;
         this.sessions.delete(oldest);
@@ -194,13 +212,11 @@ export class NtsNtpService {
   }
 
   private nextNonce(): Buffer {
-    if (this.noncesUsed === this.nonces.length) {
+    if (this.noncesUsed === this.nonceViews.length) {
       this.random(this.nonces);
       this.noncesUsed = 0;
     }
-    const nonce = this.nonces.subarray(this.noncesUsed, this.noncesUsed + NTS_SERVER_NONCE_LENGTH);
-    this.noncesUsed += NTS_SERVER_NONCE_LENGTH;
-    return nonce;
+    return this.nonceViews[this.noncesUsed++] as Buffer;
   }
 }
 

@@ -8,11 +8,13 @@
 
 import { createRequire } from "node:module";
 import type { KernelClockState } from "../clock/served-clock.js";
+import type { NativeSivFunctions } from "../crypto/native-aes-siv.js";
 
 /** An open native socket; only the binding reads it. */
 export type NativeSocket = object;
 
-export interface NativeBinding {
+/** The AES-SIV functions are there only when the module was built with OpenSSL's headers and runs where its symbols are (native-siv.ts). */
+export interface NativeBinding extends Partial<NativeSivFunctions> {
   /** Datagrams per batch, bytes per datagram slot, int32s per datagram record. */
   readonly BATCH: number;
   readonly SLOT: number;

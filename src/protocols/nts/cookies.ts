@@ -15,7 +15,13 @@
  */
 
 import { hkdfSync } from "node:crypto";
-import { AEAD_AES_SIV_CMAC_256, AES_SIV_KEY_LENGTH, AesSiv } from "../../crypto/aes-siv.js";
+import {
+  AEAD_AES_SIV_CMAC_256,
+  AES_SIV_KEY_LENGTH,
+  pureSiv,
+  type Siv,
+  type SivFactory,
+} from "../../crypto/aes-siv.js";
 
 export const COOKIE_NONCE_LENGTH = 16;
 const KEY_ID_LENGTH = 4;
@@ -48,6 +54,8 @@ export interface CookieJarOptions {
   acceptPast?: number;
   /** Fills the buffer with random bytes (crypto.randomFillSync in a server). */
   random: (into: Buffer) => void;
+  /** The AES-SIV to seal and open with (the server passes the native one when it has it). */
+  siv?: SivFactory;
 }
 
 export class CookieJar {
@@ -55,11 +63,13 @@ export class CookieJar {
   private readonly rotationSeconds: number;
   private readonly acceptPast: number;
   private readonly random: (into: Buffer) => void;
-  /** One AesSiv per period in use; periods outside the window are forgotten. */
-  private readonly keys = new Map<number, AesSiv>();
+  private readonly siv: SivFactory;
+  /** One Siv per period in use; periods outside the window are forgotten. */
+  private readonly keys = new Map<number, Siv>();
   private readonly plaintext = Buffer.alloc(PLAINTEXT_LENGTH);
   private readonly nonces = Buffer.alloc(COOKIE_NONCE_LENGTH * 64);
-  private noncesUsed = this.nonces.length;
+  private readonly nonceViews = nonceViews(this.nonces, COOKIE_NONCE_LENGTH);
+  private noncesUsed = this.nonceViews.length;
 
   constructor(options: CookieJarOptions) {
     if (options.secret.length < MIN_SECRET_LENGTH)
@@ -70,6 +80,7 @@ export class CookieJar {
     this.rotationSeconds = options.rotationSeconds ?? DEFAULT_ROTATION_SECONDS;
     this.acceptPast = options.acceptPast ?? DEFAULT_ACCEPT_PAST;
     this.random = options.random;
+    this.siv = options.siv ?? pureSiv;
     if (!(this.rotationSeconds >= 1)) throw new RangeError("the rotation period is at least 1 s");
   }
 
@@ -79,22 +90,30 @@ export class CookieJar {
 
   /** A new cookie for these keys, sealed with the current period's key; into `out` at `offset` when given. */
   seal(keys: CookieKeys, nowSeconds: number, out?: Uint8Array, offset = 0): Buffer {
-    const period = this.period(nowSeconds);
     const cookie =
       out === undefined
         ? Buffer.allocUnsafe(COOKIE_LENGTH)
         : Buffer.from(out.buffer, out.byteOffset + offset, COOKIE_LENGTH);
-    cookie.writeUInt32BE(period, 0);
-    const nonce = cookie.subarray(KEY_ID_LENGTH, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
-    nonce.set(this.nextNonce());
+    this.sealInto(keys, nowSeconds, cookie, 0);
+    return cookie;
+  }
+
+  /** `seal` into `out` at `offset` (COOKIE_LENGTH bytes), making no view of it. */
+  sealInto(keys: CookieKeys, nowSeconds: number, out: Uint8Array, offset: number): void {
+    const period = this.period(nowSeconds);
+    out[offset] = period >>> 24;
+    out[offset + 1] = (period >>> 16) & 0xff;
+    out[offset + 2] = (period >>> 8) & 0xff;
+    out[offset + 3] = period & 0xff;
+    const nonce = this.nextNonce();
+    out.set(nonce, offset + KEY_ID_LENGTH);
     const p = this.plaintext;
     p.writeUInt16BE(keys.aead, 0);
     p.writeUInt16BE(0, 2);
     p.set(keys.c2s, 4);
     p.set(keys.s2c, 4 + AES_SIV_KEY_LENGTH);
-    this.key(period).seal([nonce], p, cookie, KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
+    this.key(period).sealInto([nonce], p, out, offset + KEY_ID_LENGTH + COOKIE_NONCE_LENGTH);
     p.fill(0);
-    return cookie;
   }
 
   /** The keys in `cookie`, or undefined when its period is out of the window or it does not open. */
@@ -121,28 +140,36 @@ export class CookieJar {
     };
   }
 
-  private key(period: number): AesSiv {
+  private key(period: number): Siv {
     let siv = this.keys.get(period);
     if (siv === undefined) {
       if (this.keys.size > this.acceptPast + 2) {
         for (const old of this.keys.keys()) this.keys.delete(old);
       }
-      siv = new AesSiv(masterKey(this.secret, period));
+      siv = this.siv(masterKey(this.secret, period));
       this.keys.set(period, siv);
     }
     return siv;
   }
 
-  /** Nonces come from a pool refilled 64 at a time: one call into the random source per 64 cookies. */
+  /**
+   * Nonces come from a pool refilled 64 at a time: one call into the random
+   * source per 64 cookies, and views of the pool made once.
+   */
   private nextNonce(): Buffer {
-    if (this.noncesUsed === this.nonces.length) {
+    if (this.noncesUsed === this.nonceViews.length) {
       this.random(this.nonces);
       this.noncesUsed = 0;
     }
-    const nonce = this.nonces.subarray(this.noncesUsed, this.noncesUsed + COOKIE_NONCE_LENGTH);
-    this.noncesUsed += COOKIE_NONCE_LENGTH;
-    return nonce;
+    return this.nonceViews[this.noncesUsed++] as Buffer;
   }
+}
+
+/** `pool` cut into views of `length` bytes, made once and reused as the pool is refilled. */
+export function nonceViews(pool: Buffer, length: number): Buffer[] {
+  return Array.from({ length: pool.length / length }, (_, i) =>
+    pool.subarray(i * length, (i + 1) * length),
+  );
 }
 
 /** HKDF-SHA256(secret, info ‖ period): the master key of one period. */

@@ -180,7 +180,11 @@ export function layoutNtsReply(
   const uidEnd = SNTP_PACKET_LENGTH + fieldLength(uniqueIdentifier.length);
   const total = uidEnd + authenticatorLength(nonce.length, ciphertextLength);
   const reply = Buffer.allocUnsafe(total);
-  reply.set(header.subarray(0, SNTP_PACKET_LENGTH), 0);
+  // The header is 48 bytes (a view of it only when it is not: views cost on this path).
+  reply.set(
+    header.length === SNTP_PACKET_LENGTH ? header : header.subarray(0, SNTP_PACKET_LENGTH),
+    0,
+  );
   writeField(reply, SNTP_PACKET_LENGTH, ExtensionFieldType.UNIQUE_IDENTIFIER, uniqueIdentifier);
   const { ciphertextAt } = writeAuthenticatorFrame(reply, uidEnd, nonce, ciphertextLength);
   return { reply, associatedData: reply.subarray(0, uidEnd), ciphertextAt };

@@ -39,7 +39,7 @@ import { TlsContext } from "../transport/tls-context.js";
 import { UdpListener } from "../transport/udp-listener.js";
 import { kernelServedClock } from "./kernel-served-clock.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
-import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
+import { type ServiceName, type ServiceRow, servedRows } from "./service-table.js";
 import { UdpThread } from "./udp-thread.js";
 
 export interface Listener {
@@ -153,20 +153,11 @@ export class ServerRuntime {
       this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
     }
     let line: TcpListener | undefined;
-    const threadUdp = only === "all" && config.udpThread;
+    // auto is the CLI's to decide (udp-thread-choice.ts); a runtime given auto keeps UDP here.
+    const threadUdp = only === "all" && config.udpThread === "on";
     let udpInThread = false;
-    for (const row of SERVICE_TABLE) {
+    for (const { row, port, socket } of servedRows(config, inherited)) {
       if (only === "udp" && row.transport !== "udp") continue;
-      const socket = inherited.find(
-        (each) =>
-          each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
-      );
-      // An inherited socket replaces the listener; one never binds what it inherited.
-      // Under socket activation the line protocol's port is systemd's too: without
-      // an inherited line socket it stays closed rather than binding --port (45000
-      // by default) behind systemd's back. Other protocols bind only when asked.
-      const port = row.service === "line" && inherited.length > 0 ? undefined : row.port(config);
-      if (socket === undefined && port === undefined) continue;
       if (threadUdp && row.transport === "udp") {
         udpInThread = true;
         continue;
@@ -184,6 +175,14 @@ export class ServerRuntime {
     const own = this.counters.snapshot();
     const thread = this.listeners.find((listener) => listener instanceof UdpThread);
     return thread === undefined ? own : sumSnapshots([own, thread.snapshot()]);
+  }
+
+  /** Every counter as of now: the UDP thread is asked for its own first (a scrape). */
+  async freshSnapshot(): Promise<MetricsSnapshot> {
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    if (thread === undefined) return this.counters.snapshot();
+    const threads = await thread.fresh();
+    return sumSnapshots([this.counters.snapshot(), threads]);
   }
 
   /** True while new work is accepted: what /readyz reports. */

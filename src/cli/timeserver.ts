@@ -56,10 +56,9 @@ if (cluster.isWorker && process.env[KEEPER_ROLE_VARIABLE] === KEEPER_ROLE) {
     });
     const notifier = notify === undefined ? NO_NOTIFIER : new SystemdNotifier(notify, logger);
     // A reload, told to systemd (Type=notify-reload waits for READY=1 after RELOADING=1).
-    const reloadWith = (reload: () => void) => () => {
+    const reloadWith = (reload: () => void | Promise<void>) => () => {
       notifier.reloading();
-      reload();
-      notifier.ready();
+      void Promise.resolve(reload()).then(() => notifier.ready());
     };
     installProcessSignals(logger);
     // Without a secret file every worker (and the --udp-thread thread) must

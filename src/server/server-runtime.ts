@@ -226,8 +226,8 @@ export class ServerRuntime {
    * SIGHUP: re-read what can change without a restart (the TLS certificate
    * and key). A bad file is a warning, and the old certificate stays in use.
    */
-  reload(): void {
-    this.reloadNts();
+  async reload(): Promise<void> {
+    await this.reloadNts();
     if (this.tls === undefined) {
       if (this.ntsJar !== undefined) return;
       log.nothingToReload(this.logger);
@@ -242,15 +242,16 @@ export class ServerRuntime {
   }
 
   /** SIGHUP for NTS: the NTS-KE certificate and the secret file, each kept as it was if bad. */
-  private reloadNts(): void {
+  private async reloadNts(): Promise<void> {
     const file = this.config.ntsSecretFile;
     if (file !== undefined) {
       try {
-        this.ntsJar = new CookieJar({
-          secret: readNtsSecret(file),
-          random: randomFillSync,
-          siv: sivFactory(),
-        });
+        const secret = readNtsSecret(file);
+        this.useNtsSecret(secret);
+        // The UDP thread opens NTS requests' cookies with a jar of its own: it
+        // has the new secret before the reload is said to be done.
+        const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+        await thread?.useNtsSecret(secret);
         log.ntsSecretReloaded(this.logger, file);
       } catch (error) {
         log.reloadFailed(this.logger, "NTS secret", error);
@@ -263,6 +264,11 @@ export class ServerRuntime {
     } catch (error) {
       log.reloadFailed(this.logger, "NTS-KE certificate", error);
     }
+  }
+
+  /** A new NTS secret for the cookie jar (SIGHUP; in the UDP thread, the main thread's). */
+  useNtsSecret(secret: Buffer): void {
+    this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
   }
 
   private readonly jar = (): CookieJar => this.ntsJar as CookieJar;

@@ -33,6 +33,11 @@ runtime.listen().then(
         send({ type: "counters", snapshot: runtime.snapshot(), id: message.id });
         return;
       }
+      if (message.type === "nts-secret") {
+        runtime.useNtsSecret(Buffer.from(message.secret));
+        send({ type: "done", id: message.id });
+        return;
+      }
       if (message.type !== "close") return;
       clearInterval(timer);
       runtime

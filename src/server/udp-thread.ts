@@ -27,6 +27,8 @@ export type UdpThreadMessage =
   | { type: "failed"; code: string; message: string }
   /** `id` answers a "report" request; without one, the thread's own periodic or last report. */
   | { type: "counters"; snapshot: MetricsSnapshot; id?: number }
+  /** The request `id` is done (a new NTS secret taken). */
+  | { type: "done"; id: number }
   | { type: "closed" };
 
 export interface UdpThreadData {
@@ -35,7 +37,10 @@ export interface UdpThreadData {
 }
 
 /** What the main thread tells the thread. */
-export type UdpThreadRequest = { type: "report"; id: number } | { type: "close" };
+export type UdpThreadRequest =
+  | { type: "report"; id: number }
+  | { type: "nts-secret"; id: number; secret: Uint8Array }
+  | { type: "close" };
 
 const WORKER = new URL("./udp-thread-worker.js", import.meta.url);
 
@@ -72,17 +77,26 @@ export class UdpThread {
    * or at once when there is no thread to ask).
    */
   fresh(): Promise<MetricsSnapshot> {
+    return this.ask((id) => ({ type: "report", id })).then(() => this.latest);
+  }
+
+  /** SIGHUP's new NTS secret; resolves once the thread uses it (or after the same bound). */
+  useNtsSecret(secret: Buffer): Promise<void> {
+    return this.ask((id) => ({ type: "nts-secret", id, secret }));
+  }
+
+  /** Sends a request; resolves on its answer, after FRESH_TIMEOUT_MS, or at once with no thread. */
+  private ask(request: (id: number) => UdpThreadRequest): Promise<void> {
     const worker = this.worker;
-    if (worker === undefined || this.addresses.length === 0) return Promise.resolve(this.latest);
+    if (worker === undefined || this.addresses.length === 0) return Promise.resolve();
     const id = ++this.lastId;
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.answered(id), FRESH_TIMEOUT_MS);
       this.waiters.set(id, () => {
         clearTimeout(timer);
-        resolve(this.latest);
+        resolve();
       });
-      const request: UdpThreadRequest = { type: "report", id };
-      worker.postMessage(request);
+      worker.postMessage(request(id));
     });
   }
 
@@ -110,6 +124,9 @@ export class UdpThread {
           case "counters":
             this.latest = message.snapshot;
             if (message.id !== undefined) this.answered(message.id);
+            break;
+          case "done":
+            this.answered(message.id);
             break;
           case "closed":
             break;

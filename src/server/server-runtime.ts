@@ -225,9 +225,23 @@ export class ServerRuntime {
   /**
    * SIGHUP: re-read what can change without a restart (the TLS certificate
    * and key). A bad file is a warning, and the old certificate stays in use.
+   * Done when this returns, unless a UDP thread must take a new NTS secret:
+   * then when the promise resolves.
    */
-  async reload(): Promise<void> {
-    await this.reloadNts();
+  reload(): Promise<void> {
+    const secret = this.reloadNtsSecret();
+    // The UDP thread opens NTS requests' cookies with a jar of its own: it
+    // has the new secret before the reload is said to be done.
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    if (secret !== undefined && thread !== undefined)
+      return thread.useNtsSecret(secret).then(() => this.reloadRest(secret !== undefined));
+    this.reloadRest(secret !== undefined);
+    return Promise.resolve();
+  }
+
+  private reloadRest(newSecret: boolean): void {
+    if (newSecret) log.ntsSecretReloaded(this.logger, this.config.ntsSecretFile as string);
+    this.reloadNtsCertificate();
     if (this.tls === undefined) {
       if (this.ntsJar !== undefined) return;
       log.nothingToReload(this.logger);
@@ -241,22 +255,22 @@ export class ServerRuntime {
     }
   }
 
-  /** SIGHUP for NTS: the NTS-KE certificate and the secret file, each kept as it was if bad. */
-  private async reloadNts(): Promise<void> {
+  /** SIGHUP for NTS: the secret file, kept as it was if bad; the new secret, if any. */
+  private reloadNtsSecret(): Buffer | undefined {
     const file = this.config.ntsSecretFile;
-    if (file !== undefined) {
-      try {
-        const secret = readNtsSecret(file);
-        this.useNtsSecret(secret);
-        // The UDP thread opens NTS requests' cookies with a jar of its own: it
-        // has the new secret before the reload is said to be done.
-        const thread = this.listeners.find((listener) => listener instanceof UdpThread);
-        await thread?.useNtsSecret(secret);
-        log.ntsSecretReloaded(this.logger, file);
-      } catch (error) {
-        log.reloadFailed(this.logger, "NTS secret", error);
-      }
+    if (file === undefined) return undefined;
+    try {
+      const secret = readNtsSecret(file);
+      this.useNtsSecret(secret);
+      return secret;
+    } catch (error) {
+      log.reloadFailed(this.logger, "NTS secret", error);
+      return undefined;
     }
+  }
+
+  /** SIGHUP for NTS-KE: its certificate, kept as it was if bad. */
+  private reloadNtsCertificate(): void {
     if (this.ntsTls === undefined) return;
     try {
       this.ntsTls.reload();

@@ -87,8 +87,9 @@ interface Running {
 
 const children: ChildProcess[] = [];
 
-function start(command: string[], cpus = SERVER_CPU): ChildProcess {
-  const full = pinned(cpus, command);
+/** A server, pinned to the server's CPU unless `pin` is false (free to run anywhere). */
+function start(command: string[], pin = true): ChildProcess {
+  const full = pinned(pin ? SERVER_CPU : undefined, command);
   const child = spawn(full[0] as string, full.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   child.on("error", () => {});
@@ -129,15 +130,16 @@ async function answers(port: number): Promise<void> {
 }
 
 /**
- * A timeserver; `thread` is its --udp-thread, `cpus` where it may run
- * (pinned to the server's CPU, or undefined: anywhere, as a default install
- * runs, where `auto` gives it the thread when it sees two CPUs).
+ * A timeserver; `thread` is its --udp-thread; pinned to the server's CPU, or
+ * not: anywhere, as a default install runs, where `auto` gives it the thread
+ * when it sees two CPUs. The UDP greeting rate is off: the loadgen's few
+ * sockets ask as fast as they can.
  */
 async function startTimeserver(
   backend: "native" | "dgram",
   logLevel: "info" | "warn",
   thread: "auto" | "on" | "off" = "off",
-  cpus: string | undefined = SERVER_CPU,
+  pin = true,
 ): Promise<Running> {
   const ntpPort = await freePort();
   const rfc868Port = await freePort();
@@ -160,12 +162,14 @@ async function startTimeserver(
       logLevel,
       "--udp-thread",
       thread,
+      "--udp-greeting-rate",
+      "0",
     ],
-    cpus,
+    pin,
   );
   const match = await waitForOutput(child, /Listening on 127\.0\.0\.1:(\d+)\n/);
   await answers(ntpPort);
-  const where = cpus === SERVER_CPU ? "" : ", unpinned";
+  const where = pin ? "" : ", unpinned";
   return {
     name: `timeserver (${backend}${thread === "off" ? "" : `, --udp-thread ${thread}`}${where})`,
     child,
@@ -456,7 +460,7 @@ async function main(): Promise<void> {
       ? []
       : await Promise.all(
           (["auto", "off"] as const).map((thread) =>
-            startTimeserver("native", "info", thread, undefined).catch((error: Error) => {
+            startTimeserver("native", "info", thread, false).catch((error: Error) => {
               notes.push(
                 `timeserver (native, --udp-thread ${thread}, unpinned) did not start: ${error.message.split("\n")[0]}`,
               );

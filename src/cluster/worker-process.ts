@@ -104,20 +104,12 @@ class ClusterWorker {
       if (asked) sendToPrimary({ type: "stats", metrics: [], id: askedId });
       return;
     }
-    if (asked) {
-      // A scrape: the counters as of now, a --udp-thread thread's included.
-      void this.server.freshSnapshot().then((metrics) => {
-        this.reported = JSON.stringify(metrics);
-        sendToPrimary({ type: "stats", metrics, id: askedId });
-      });
-      return;
-    }
     const metrics = this.server.snapshot();
-    // An unchanged snapshot means nothing to report.
+    // An unchanged snapshot means nothing to report, unless the primary asked.
     const text = JSON.stringify(metrics);
-    if (text === this.reported) return;
+    if (text === this.reported && !asked) return;
     this.reported = text;
-    sendToPrimary({ type: "stats", metrics });
+    sendToPrimary(asked ? { type: "stats", metrics, id: askedId } : { type: "stats", metrics });
   }
 }
 

@@ -338,7 +338,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     name: "udp-thread",
     section: "Standard protocols",
     details:
-      "The flag alone means on; as a variable also 1, true, yes or 0, false, no. auto: a thread when this process serves UDP beside TCP work (a listener or the metrics endpoint), has a second CPU (availableParallelism() >= 2), is not a --workers cluster (the workers already spread the load over cores) and has no --rate-limit (a thread keeps its own rate-limit table, so an address's UDP requests would get a bucket apart from its TCP ones; with on they do). Inherited UDP sockets (socket activation) are served from the thread too.",
+      "The flag alone means on; as a variable also 1, true, yes or 0, false, no. auto: a thread when this process serves UDP beside TCP work (a listener or the metrics endpoint), has a second CPU (availableParallelism() >= 2), is not a --workers cluster (the workers already spread the load over cores; on is refused there) and has no --rate-limit (a thread keeps its own rate-limit table, so an address's UDP requests would get a bucket apart from its TCP ones; with on they do). Inherited UDP sockets (socket activation) are served from the thread too.",
     env: "TIMESERVER_UDP_THREAD",
     value: "<auto|on|off>",
     bare: "on",
@@ -686,5 +686,13 @@ function checkCombinations(config: ServerConfig): void {
   checkPortClashes(config);
   if (config.rateBurst !== 0 && config.rateLimit === 0) {
     throw configError("--rate-burst", String(config.rateBurst), "needs --rate-limit");
+  }
+  // A worker thread is no cluster worker: it cannot share the cluster's sockets
+  // (node:cluster's) nor bind beside them (SO_REUSEPORT is for cluster workers).
+  if (config.udpThread === "on" && config.workers > 1) {
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      "--udp-thread on cannot be used with --workers: the workers already spread UDP over the cores (leave it at auto or off)",
+    );
   }
 }

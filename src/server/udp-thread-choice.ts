@@ -9,7 +9,7 @@
  *   behind;
  * - availableParallelism() >= 2: on one CPU the two loops take turns anyway;
  * - not a --workers cluster: the workers already spread the load over cores
- *   (each worker's loop serves UDP and TCP alike);
+ *   (each worker's loop serves UDP and TCP alike; `on` is refused there);
  * - no --rate-limit: the thread keeps its own rate-limit table, which would
  *   give an address's UDP requests a bucket apart from its TCP ones, and the
  *   option promises one bucket for every protocol (`on` accepts the split).

@@ -53,6 +53,20 @@ describe("--udp-thread auto|on|off", () => {
     assert.equal(udpThread(["--udp-thread"], { TIMESERVER_UDP_THREAD: "off" }), "on");
   });
 
+  it("refuses on with --workers, in one line; auto and off are fine there", () => {
+    assert.equal(
+      failure(["--udp-thread", "--workers", "2"]),
+      "--udp-thread on cannot be used with --workers: the workers already spread UDP over the cores (leave it at auto or off)",
+    );
+    assert.match(
+      failure(["--workers", "2"], { TIMESERVER_UDP_THREAD: "1" }),
+      /--udp-thread on cannot/,
+    );
+    assert.equal(udpThread(["--workers", "2"]), "auto");
+    assert.equal(udpThread(["--workers", "2", "--udp-thread", "off"]), "off");
+    assert.equal(udpThread(["--workers", "1", "--udp-thread", "on"]), "on");
+  });
+
   it("names a bad value and where it came from", () => {
     assert.equal(
       failure(["--udp-thread", "maybe"]),

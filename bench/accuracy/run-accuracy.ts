@@ -87,8 +87,9 @@ interface Running {
 
 const children: ChildProcess[] = [];
 
-function start(command: string[], cpus = SERVER_CPU): ChildProcess {
-  const full = pinned(cpus, command);
+/** A server, pinned to the server's CPU unless `pin` is false (free to run anywhere). */
+function start(command: string[], pin = true): ChildProcess {
+  const full = pinned(pin ? SERVER_CPU : undefined, command);
   const child = spawn(full[0] as string, full.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   child.on("error", () => {});
@@ -128,35 +129,49 @@ async function answers(port: number): Promise<void> {
   throw new Error(`nothing answers SNTP on port ${port}`);
 }
 
+/**
+ * A timeserver; `thread` is its --udp-thread; pinned to the server's CPU, or
+ * not: anywhere, as a default install runs, where `auto` gives it the thread
+ * when it sees two CPUs. The UDP greeting rate is off: the loadgen's few
+ * sockets ask as fast as they can.
+ */
 async function startTimeserver(
   backend: "native" | "dgram",
   logLevel: "info" | "warn",
-  thread = false,
+  thread: "auto" | "on" | "off" = "off",
+  pin = true,
 ): Promise<Running> {
   const ntpPort = await freePort();
   const rfc868Port = await freePort();
-  const child = start([
-    process.execPath,
-    SERVER,
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--ntp-port",
-    String(ntpPort),
-    "--rfc868-port",
-    String(rfc868Port),
-    "--local",
-    "--udp-backend",
-    backend,
-    "--log-level",
-    logLevel,
-    ...(thread ? ["--udp-thread"] : []),
-  ]);
+  const child = start(
+    [
+      process.execPath,
+      SERVER,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--ntp-port",
+      String(ntpPort),
+      "--rfc868-port",
+      String(rfc868Port),
+      "--local",
+      "--udp-backend",
+      backend,
+      "--log-level",
+      logLevel,
+      "--udp-thread",
+      thread,
+      "--udp-greeting-rate",
+      "0",
+    ],
+    pin,
+  );
   const match = await waitForOutput(child, /Listening on 127\.0\.0\.1:(\d+)\n/);
   await answers(ntpPort);
+  const where = pin ? "" : ", unpinned";
   return {
-    name: `timeserver (${backend}${thread ? ", --udp-thread" : ""})`,
+    name: `timeserver (${backend}${thread === "off" ? "" : `, --udp-thread ${thread}`}${where})`,
     child,
     ntpPort,
     rfc868Port,
@@ -382,7 +397,7 @@ function render(accuracy: AccuracyRow[], throughput: ThroughputRow[], notes: str
   const lines = [
     "# SNTP accuracy and UDP throughput",
     "",
-    `Machine: ${CPUS} CPUs; servers pinned to CPU ${SERVER_CPU ?? "(unpinned)"}, probe and generators on ${CLIENT_CPUS ?? "(unpinned)"}. ${new Date().toISOString()}.`,
+    `Machine: ${CPUS} CPUs; servers pinned to CPU ${SERVER_CPU ?? "(unpinned)"} (the rows that say unpinned: free to use every CPU), probe and generators on ${CLIENT_CPUS ?? "(unpinned)"}. ${new Date().toISOString()}.`,
     "",
     `## |offset| from ${PROBE_REQUESTS} SNTP requests ${PROBE_INTERVAL_US / 1000} ms apart (µs; timeserver at --log-level info)`,
     "",
@@ -432,10 +447,27 @@ async function main(): Promise<void> {
     return undefined;
   });
   const fallback = await startTimeserver("dgram", "info");
-  const threaded = await startTimeserver("native", "info", true).catch((error: Error) => {
-    notes.push(`timeserver (native, --udp-thread) did not start: ${error.message.split("\n")[0]}`);
+  const threaded = await startTimeserver("native", "info", "on").catch((error: Error) => {
+    notes.push(
+      `timeserver (native, --udp-thread on) did not start: ${error.message.split("\n")[0]}`,
+    );
     return undefined;
   });
+  // As installed: free to use every CPU, the default (auto: a thread when it
+  // sees two) beside --udp-thread off, to show what the thread is for.
+  const unpinned =
+    SERVER_CPU === undefined
+      ? []
+      : await Promise.all(
+          (["auto", "off"] as const).map((thread) =>
+            startTimeserver("native", "info", thread, false).catch((error: Error) => {
+              notes.push(
+                `timeserver (native, --udp-thread ${thread}, unpinned) did not start: ${error.message.split("\n")[0]}`,
+              );
+              return undefined;
+            }),
+          ),
+        );
   const chronyd = await startChronyd(dir).catch((error: Error) => {
     notes.push(`chronyd did not start: ${error.message.split("\n")[0]}`);
     return undefined;
@@ -445,6 +477,7 @@ async function main(): Promise<void> {
   const ntpServers = [
     native,
     threaded,
+    ...unpinned,
     fallback,
     chronyd,
     typeof ntpd === "string" ? undefined : ntpd,
@@ -487,7 +520,9 @@ async function main(): Promise<void> {
   }
 
   // Throughput with the log at warn, as chronyd logs nothing per request; fresh timeservers.
-  await Promise.all([native, threaded, fallback].map((server) => server && stop(server.child)));
+  await Promise.all(
+    [native, threaded, ...unpinned, fallback].map((server) => server && stop(server.child)),
+  );
   const throughput: ThroughputRow[] = [];
   const cRefs = [await startUdpC(false), await startUdpC(true)];
   const quiet = [await startTimeserver("native", "warn"), await startTimeserver("dgram", "warn")];

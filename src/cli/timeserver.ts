@@ -19,6 +19,7 @@ import { SILENT_LOGGER } from "../logging/logger.js";
 import { randomNtsSecret } from "../server/nts-secret.js";
 import { installProcessSignals } from "../server/process-signals.js";
 import { runServerProcess } from "../server/server-process.js";
+import { udpThreadChosen } from "../server/udp-thread-choice.js";
 import { notifyEnvironment } from "../systemd/notify-environment.js";
 import { NO_NOTIFIER, SystemdNotifier } from "../systemd/service-notifier.js";
 import { runCli, runProgram } from "./run-cli.js";
@@ -46,23 +47,27 @@ if (cluster.isWorker && process.env[KEEPER_ROLE_VARIABLE] === KEEPER_ROLE) {
     const inherited = inheritedSockets(process.env, process.pid);
     // Type=notify: NOTIFY_SOCKET and the watchdog are this process's alone, unset for the workers.
     const notify = notifyEnvironment(process.env, process.pid);
+    // --udp-thread auto, decided here once: the workers and the runtime get on or off.
+    const udpThread = udpThreadChosen(config, inherited, availableParallelism());
     const logger = createLogger({
       level: config.logLevel,
       format: config.logFormat,
-      shared: config.udpThread,
+      shared: udpThread,
     });
     const notifier = notify === undefined ? NO_NOTIFIER : new SystemdNotifier(notify, logger);
     // A reload, told to systemd (Type=notify-reload waits for READY=1 after RELOADING=1).
-    const reloadWith = (reload: () => void) => () => {
+    const reloadWith = (reload: () => void | Promise<void>) => () => {
       notifier.reloading();
-      reload();
-      notifier.ready();
+      void Promise.resolve(reload()).then(() => notifier.ready());
     };
     installProcessSignals(logger);
     // Without a secret file every worker (and the --udp-thread thread) must
     // still open the others' NTS cookies: one random secret, made here.
-    const shared =
-      config.ntsSecretFile === undefined ? { ...config, ntsSecret: randomNtsSecret() } : config;
+    const shared = {
+      ...config,
+      udpThread: udpThread ? ("on" as const) : ("off" as const),
+      ...(config.ntsSecretFile === undefined ? { ntsSecret: randomNtsSecret() } : {}),
+    };
     if (config.workers > 1) {
       const cores = availableParallelism();
       if (config.workers > cores) log.workersOverCores(logger, config.workers, cores);

@@ -18,6 +18,8 @@ export interface OptionSpec {
   env?: string;
   /** Placeholder in --help: "<seconds>". */
   value?: string;
+  /** What a value-taking flag given alone means (`--udp-thread` is `--udp-thread on`). */
+  bare?: string;
   description: string;
   /** Default, as shown in --help. */
   defaultText?: string;
@@ -156,16 +158,20 @@ export function parseCommandLine(
 /**
  * parseArgs refuses `--port -1` as ambiguous. A value that is not itself one of
  * our options is what the user meant, so pass it as `--port=-1` and let the
- * option's own check say what is wrong with it.
+ * option's own check say what is wrong with it. A flag that may come alone
+ * (`bare`) and is followed by none or by another flag gets its bare value.
  */
 function joinDashValues(specs: readonly OptionSpec[], argv: readonly string[]): string[] {
   const known = new Set<string>();
   /** Each value-taking flag, long or short, to its long form. */
   const longForm = new Map<string, string>();
+  /** Each flag that may come alone, to what it then means. */
+  const bare = new Map<string, string>();
   for (const spec of specs) {
     for (const flag of spec.short ? [`--${spec.name}`, `-${spec.short}`] : [`--${spec.name}`]) {
       known.add(flag);
       if ((spec.type ?? "string") === "string") longForm.set(flag, `--${spec.name}`);
+      if (spec.bare !== undefined) bare.set(flag, `--${spec.name}=${spec.bare}`);
     }
   }
   const args: string[] = [];
@@ -177,7 +183,10 @@ function joinDashValues(specs: readonly OptionSpec[], argv: readonly string[]): 
     }
     const long = longForm.get(arg);
     const next = argv[i + 1];
-    if (
+    const alone = bare.get(arg);
+    if (alone !== undefined && (next === undefined || next.startsWith("-"))) {
+      args.push(alone);
+    } else if (
       long !== undefined &&
       next?.startsWith("-") &&
       next !== "--" &&

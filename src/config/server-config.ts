@@ -63,8 +63,12 @@ export interface ServerConfig {
   local: boolean;
   /** How UDP datagrams come in and go out; auto = native when the module is built, else dgram. */
   udpBackend: "auto" | UdpBackendName;
-  /** Serve the UDP protocols from a thread of their own (their own event loop). */
-  udpThread: boolean;
+  /**
+   * Serve the UDP protocols from a thread of their own (their own event loop);
+   * auto is decided at start (server/udp-thread-choice.ts), a runtime given
+   * auto serves UDP on its own loop.
+   */
+  udpThread: "auto" | "on" | "off";
   /** Access rules, as CIDR text (kept as text so the config crosses IPC to workers). */
   allow: string[];
   deny: string[];
@@ -106,6 +110,17 @@ export interface ServerConfig {
 }
 
 export type ServerCommand = ProgramCommand<ServerConfig>;
+
+/** auto, on or off, and a switch's spellings (1, true, yes; 0, false, no) as before auto existed. */
+function parseUdpThread(source: string, raw: string): "auto" | "on" | "off" {
+  const value = raw.trim().toLowerCase();
+  if (value === "auto") return "auto";
+  try {
+    return parseSwitch(source, raw) ? "on" : "off";
+  } catch {
+    throw configError(source, raw, "must be auto, on or off");
+  }
+}
 
 function parseUdpBackend(source: string, raw: string): "auto" | UdpBackendName {
   const value = parseChoice(source, raw, ["auto", "native", "dgram"] as const);
@@ -322,13 +337,15 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
   option<ServerConfig, "udpThread">("udpThread", {
     name: "udp-thread",
     section: "Standard protocols",
-    type: "boolean",
+    details:
+      "The flag alone means on; as a variable also 1, true, yes or 0, false, no. auto: a thread when this process serves UDP beside TCP work (a listener or the metrics endpoint), has a second CPU (availableParallelism() >= 2), is not a --workers cluster (the workers already spread the load over cores; on is refused there) and has no --rate-limit (a thread keeps its own rate-limit table, so an address's UDP requests would get a bucket apart from its TCP ones; with on they do). Inherited UDP sockets (socket activation) are served from the thread too.",
     env: "TIMESERVER_UDP_THREAD",
+    value: "<auto|on|off>",
+    bare: "on",
     description:
-      "serve daytime, RFC 868 and SNTP over UDP from a thread of their own, so TCP work never delays a datagram (their rate limits are then kept apart from TCP's)",
-    defaultText: "off",
-    default: false,
-    parse: parseSwitch,
+      "serve daytime, RFC 868 and SNTP over UDP from a thread of their own, so TCP work never delays a datagram",
+    default: "auto",
+    parse: parseUdpThread,
   }),
   option<ServerConfig, "allow">("allow", {
     name: "allow",
@@ -371,7 +388,7 @@ export const SERVER_CONFIG_OPTIONS: readonly ConfigOption<ServerConfig>[] = [
     name: "rate-limit",
     section: "Protection",
     details:
-      "0-1000000, decimals allowed. One token bucket per address on a monotonic clock, shared by every protocol; each line-protocol line (invalid ones too), each daytime/RFC 868 TCP connection and each datagram spends a token.",
+      "0-1000000, decimals allowed. One token bucket per address on a monotonic clock, shared by every protocol (with --udp-thread on, UDP keeps a bucket of its own; auto stays off under --rate-limit); each line-protocol line (invalid ones too), each daytime/RFC 868 TCP connection and each datagram spends a token.",
     env: "TIMESERVER_RATE_LIMIT",
     value: "<per-second>",
     description: "requests per second per address over every protocol; 0 = no limit",
@@ -669,5 +686,13 @@ function checkCombinations(config: ServerConfig): void {
   checkPortClashes(config);
   if (config.rateBurst !== 0 && config.rateLimit === 0) {
     throw configError("--rate-burst", String(config.rateBurst), "needs --rate-limit");
+  }
+  // A worker thread is no cluster worker: it cannot share the cluster's sockets
+  // (node:cluster's) nor bind beside them (SO_REUSEPORT is for cluster workers).
+  if (config.udpThread === "on" && config.workers > 1) {
+    throw new TimeServerError(
+      "TS_ERR_CONFIG",
+      "--udp-thread on cannot be used with --workers: the workers already spread UDP over the cores (leave it at auto or off)",
+    );
   }
 }

@@ -47,7 +47,7 @@ export async function runServerProcess(
           port: config.metricsPort ?? 0,
           fd: metricsSocket?.fd,
           logger,
-          snapshot: () => runtime.snapshot(),
+          snapshot: () => runtime.freshSnapshot(),
           ready: () => runtime.ready,
           descriptors: runtime.descriptors,
           counters: runtime.counters,

@@ -39,7 +39,7 @@ import { TlsContext } from "../transport/tls-context.js";
 import { UdpListener } from "../transport/udp-listener.js";
 import { kernelServedClock } from "./kernel-served-clock.js";
 import { randomNtsSecret, readNtsSecret } from "./nts-secret.js";
-import { SERVICE_TABLE, type ServiceName, type ServiceRow } from "./service-table.js";
+import { type ServiceName, type ServiceRow, servedRows } from "./service-table.js";
 import { UdpThread } from "./udp-thread.js";
 
 export interface Listener {
@@ -153,20 +153,11 @@ export class ServerRuntime {
       this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
     }
     let line: TcpListener | undefined;
-    const threadUdp = only === "all" && config.udpThread;
+    // auto is the CLI's to decide (udp-thread-choice.ts); a runtime given auto keeps UDP here.
+    const threadUdp = only === "all" && config.udpThread === "on";
     let udpInThread = false;
-    for (const row of SERVICE_TABLE) {
+    for (const { row, port, socket } of servedRows(config, inherited)) {
       if (only === "udp" && row.transport !== "udp") continue;
-      const socket = inherited.find(
-        (each) =>
-          each.name === row.service && (each.kind === "stream") === (row.transport === "tcp"),
-      );
-      // An inherited socket replaces the listener; one never binds what it inherited.
-      // Under socket activation the line protocol's port is systemd's too: without
-      // an inherited line socket it stays closed rather than binding --port (45000
-      // by default) behind systemd's back. Other protocols bind only when asked.
-      const port = row.service === "line" && inherited.length > 0 ? undefined : row.port(config);
-      if (socket === undefined && port === undefined) continue;
       if (threadUdp && row.transport === "udp") {
         udpInThread = true;
         continue;
@@ -184,6 +175,14 @@ export class ServerRuntime {
     const own = this.counters.snapshot();
     const thread = this.listeners.find((listener) => listener instanceof UdpThread);
     return thread === undefined ? own : sumSnapshots([own, thread.snapshot()]);
+  }
+
+  /** Every counter as of now: the UDP thread is asked for its own first (a scrape). */
+  async freshSnapshot(): Promise<MetricsSnapshot> {
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    if (thread === undefined) return this.counters.snapshot();
+    const threads = await thread.fresh();
+    return sumSnapshots([this.counters.snapshot(), threads]);
   }
 
   /** True while new work is accepted: what /readyz reports. */
@@ -226,9 +225,23 @@ export class ServerRuntime {
   /**
    * SIGHUP: re-read what can change without a restart (the TLS certificate
    * and key). A bad file is a warning, and the old certificate stays in use.
+   * Done when this returns, unless a UDP thread must take a new NTS secret:
+   * then when the promise resolves.
    */
-  reload(): void {
-    this.reloadNts();
+  reload(): Promise<void> {
+    const secret = this.reloadNtsSecret();
+    // The UDP thread opens NTS requests' cookies with a jar of its own: it
+    // has the new secret before the reload is said to be done.
+    const thread = this.listeners.find((listener) => listener instanceof UdpThread);
+    if (secret !== undefined && thread !== undefined)
+      return thread.useNtsSecret(secret).then(() => this.reloadRest(secret !== undefined));
+    this.reloadRest(secret !== undefined);
+    return Promise.resolve();
+  }
+
+  private reloadRest(newSecret: boolean): void {
+    if (newSecret) log.ntsSecretReloaded(this.logger, this.config.ntsSecretFile as string);
+    this.reloadNtsCertificate();
     if (this.tls === undefined) {
       if (this.ntsJar !== undefined) return;
       log.nothingToReload(this.logger);
@@ -242,21 +255,22 @@ export class ServerRuntime {
     }
   }
 
-  /** SIGHUP for NTS: the NTS-KE certificate and the secret file, each kept as it was if bad. */
-  private reloadNts(): void {
+  /** SIGHUP for NTS: the secret file, kept as it was if bad; the new secret, if any. */
+  private reloadNtsSecret(): Buffer | undefined {
     const file = this.config.ntsSecretFile;
-    if (file !== undefined) {
-      try {
-        this.ntsJar = new CookieJar({
-          secret: readNtsSecret(file),
-          random: randomFillSync,
-          siv: sivFactory(),
-        });
-        log.ntsSecretReloaded(this.logger, file);
-      } catch (error) {
-        log.reloadFailed(this.logger, "NTS secret", error);
-      }
+    if (file === undefined) return undefined;
+    try {
+      const secret = readNtsSecret(file);
+      this.useNtsSecret(secret);
+      return secret;
+    } catch (error) {
+      log.reloadFailed(this.logger, "NTS secret", error);
+      return undefined;
     }
+  }
+
+  /** SIGHUP for NTS-KE: its certificate, kept as it was if bad. */
+  private reloadNtsCertificate(): void {
     if (this.ntsTls === undefined) return;
     try {
       this.ntsTls.reload();
@@ -264,6 +278,11 @@ export class ServerRuntime {
     } catch (error) {
       log.reloadFailed(this.logger, "NTS-KE certificate", error);
     }
+  }
+
+  /** A new NTS secret for the cookie jar (SIGHUP; in the UDP thread, the main thread's). */
+  useNtsSecret(secret: Buffer): void {
+    this.ntsJar = new CookieJar({ secret, random: randomFillSync, siv: sivFactory() });
   }
 
   private readonly jar = (): CookieJar => this.ntsJar as CookieJar;

@@ -1,15 +1,15 @@
 /**
  * The UDP thread's side of `--udp-thread` (udp-thread.ts): a ServerRuntime
  * that builds only the UDP listeners, with a logger of its own on the same
- * stdout. It reports listening (or why not), its counters every second, and
- * closes when told to.
+ * stdout. It reports listening (or why not), its counters when asked (a
+ * scrape) and every second, and closes when told to.
  */
 
 import { parentPort, workerData } from "node:worker_threads";
 import { TimeServerError } from "../errors.js";
 import { createLogger } from "../logging/create-logger.js";
 import { ServerRuntime } from "./server-runtime.js";
-import type { UdpThreadData, UdpThreadMessage } from "./udp-thread.js";
+import type { UdpThreadData, UdpThreadMessage, UdpThreadRequest } from "./udp-thread.js";
 
 const REPORT_MS = 1000;
 
@@ -28,7 +28,16 @@ runtime.listen().then(
       () => send({ type: "counters", snapshot: runtime.snapshot() }),
       REPORT_MS,
     );
-    port.on("message", (message: { type: string }) => {
+    port.on("message", (message: UdpThreadRequest) => {
+      if (message.type === "report") {
+        send({ type: "counters", snapshot: runtime.snapshot(), id: message.id });
+        return;
+      }
+      if (message.type === "nts-secret") {
+        runtime.useNtsSecret(Buffer.from(message.secret));
+        send({ type: "done", id: message.id });
+        return;
+      }
       if (message.type !== "close") return;
       clearInterval(timer);
       runtime

@@ -66,6 +66,15 @@ export function udpListening(
   );
 }
 
+/** Once at start, after the UDP thread's listeners (udp-thread.ts) are up. */
+export function udpOnThread(logger: Logger): void {
+  logger.lifecycle(
+    "info",
+    "UDP is served from a thread of its own (--udp-thread): datagrams never wait behind TCP work",
+    { event: "udp-thread" },
+  );
+}
+
 export function connectionOpened(logger: Logger, name: string, client: LoggedClient): void {
   if (!logger.infoOn) return;
   logger.info(

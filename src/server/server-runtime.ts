@@ -205,6 +205,9 @@ export class ServerRuntime {
     }
     // Closed while it started: nothing left to sweep.
     if (this.state !== "starting") return;
+    // The thread's own "Listening on … (ntp, UDP, native)" lines cannot say where they run.
+    if (this.listeners.some((listener) => listener instanceof UdpThread))
+      log.udpOnThread(this.logger);
     let wanted = 0;
     for (const listener of this.listeners) {
       if (listener instanceof TcpListener) wanted += listener.maxConnections;

@@ -65,6 +65,7 @@ describe("true time", () => {
       "0",
     ]);
     await server.waitForLine(/Listening on 127\.0\.0\.1:\d+ \(ntp, UDP, \w+\)/);
+    await server.waitForLine(/UDP is served from a thread of its own \(--udp-thread\)/);
     const metricsPort = metricsPortOf(await server.waitForLine(METRICS_LINE));
     const client = await udpClientFor(t);
     for (let i = 0; i < 3; i++) {

@@ -434,6 +434,7 @@ describe("request path events", () => {
     log.tcpListening(logger, "line", "0.0.0.0", 45000);
     log.tcpListening(logger, "daytime", "::", 13);
     log.udpListening(logger, "ntp", "127.0.0.1", 123, "native");
+    log.udpOnThread(logger);
     log.descriptorLimit(logger, "tls", 1024, 971, 10000);
     log.acceptFailed(logger, plainError("too many open files (made up)"));
     log.internalError(logger, "line", "192.0.2.1", new Error("boom\nat line 2"), 2);
@@ -464,6 +465,11 @@ describe("request path events", () => {
         "info",
         "Listening on 127.0.0.1:123 (ntp, UDP, native)",
         '{"event":"listening","protocol":"ntp","transport":"udp","backend":"native","address":"127.0.0.1","port":123}',
+      ],
+      [
+        "info",
+        "UDP is served from a thread of its own (--udp-thread): datagrams never wait behind TCP work",
+        '{"event":"udp-thread"}',
       ],
       [
         "warn",

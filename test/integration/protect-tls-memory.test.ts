@@ -80,13 +80,20 @@ async function serverInCgroup(t: Cleanup) {
   return { server, cgroup, tlsPort, metricsPort, ca: cert.pem };
 }
 
-/** Scrape until `done(text)`; rejects if the server exits (its scrape fails) first. */
+/** Long enough never to end a healthy run; only there so a count that never settles fails instead of spinning. */
+const SAFETY_NET_MS = 120_000;
+
+/**
+ * Scrape until `done(text)`; rejects if the server exits (its scrape fails)
+ * first, or, with the last scrape's TLS series, if the counts never settle.
+ */
 async function scrapeUntil(
   server: ServerProcess,
   cgroup: MemoryCgroup,
   metricsPort: number,
   done: (text: string) => boolean,
 ): Promise<string> {
+  const giveUpAt = performance.now() + SAFETY_NET_MS;
   for (;;) {
     if (server.hasExitedYet) throw new Error(`the server exited: ${server.stderr}`);
     const text = await scrape(metricsPort).catch((error: Error) => {
@@ -95,6 +102,12 @@ async function scrapeUntil(
       );
     });
     if (done(text)) return text;
+    if (performance.now() > giveUpAt) {
+      const tlsSeries = text.split("\n").filter((line) => line.includes('protocol="tls"'));
+      throw new Error(
+        `the counts did not settle within ${SAFETY_NET_MS} ms (safety net); last scrape:\n${tlsSeries.join("\n")}`,
+      );
+    }
     await new Promise((resolve) => setImmediate(resolve));
   }
 }

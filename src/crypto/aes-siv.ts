@@ -79,6 +79,19 @@ export interface SivFactory {
 /** The pure node:crypto implementation, the default everywhere no factory is given. */
 export const pureSiv: SivFactory = (key) => new AesSiv(key);
 
+/** Both implementations' key rule: 32 bytes, two AES-128 keys. */
+export function checkSivKey(key: Uint8Array): void {
+  if (key.length !== AES_SIV_KEY_LENGTH)
+    throw new RangeError(`an AES-SIV-CMAC-256 key is 32 bytes, not ${key.length}`);
+}
+
+/** Where `seal` writes IV ‖ ciphertext: a new buffer, or a view of `out` at `offset`. */
+export function sealedOutput(length: number, out: Uint8Array | undefined, offset: number): Buffer {
+  return out === undefined
+    ? Buffer.allocUnsafe(length)
+    : Buffer.from(out.buffer, out.byteOffset + offset, length);
+}
+
 export class AesSiv implements Siv {
   private readonly cbc: Cipher;
   private ecb: Cipher | undefined;
@@ -95,8 +108,7 @@ export class AesSiv implements Siv {
   private readonly iv = SHARED_IV;
 
   constructor(key: Uint8Array) {
-    if (key.length !== AES_SIV_KEY_LENGTH)
-      throw new RangeError(`an AES-SIV-CMAC-256 key is 32 bytes, not ${key.length}`);
+    checkSivKey(key);
     this.cbc = createCipheriv("aes-128-cbc", key.subarray(0, BLOCK), ZERO_IV).setAutoPadding(false);
     this.ctrKey = Buffer.from(key.subarray(BLOCK));
     // L = AES(K, 0): the chain starts at zero, so this is the first block's output.
@@ -118,11 +130,7 @@ export class AesSiv implements Siv {
     out?: Uint8Array,
     offset = 0,
   ): Buffer {
-    const length = AES_SIV_TAG_LENGTH + plaintext.length;
-    const result =
-      out === undefined
-        ? Buffer.allocUnsafe(length)
-        : Buffer.from(out.buffer, out.byteOffset + offset, length);
+    const result = sealedOutput(AES_SIV_TAG_LENGTH + plaintext.length, out, offset);
     const iv = this.s2v(associated, plaintext);
     this.iv.set(iv);
     this.ctr(this.iv, plaintext, result, AES_SIV_TAG_LENGTH);

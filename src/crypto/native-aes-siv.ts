@@ -11,7 +11,13 @@
  * one), so the crypto layer stays below the transport layer.
  */
 
-import { AES_SIV_KEY_LENGTH, AES_SIV_TAG_LENGTH, type Siv, type SivFactory } from "./aes-siv.js";
+import {
+  AES_SIV_TAG_LENGTH,
+  checkSivKey,
+  type Siv,
+  type SivFactory,
+  sealedOutput,
+} from "./aes-siv.js";
 
 /** The module's AES-SIV functions (native/src/aes_siv.c); `key` is the 32-byte key itself. */
 export interface NativeSivFunctions {
@@ -44,8 +50,7 @@ export class NativeAesSiv implements Siv {
 
   /** `key` is kept, not copied: it must not change while this instance is used. */
   constructor(native: NativeSivFunctions, key: Uint8Array) {
-    if (key.length !== AES_SIV_KEY_LENGTH)
-      throw new RangeError(`an AES-SIV-CMAC-256 key is 32 bytes, not ${key.length}`);
+    checkSivKey(key);
     this.native = native;
     this.key = key;
   }
@@ -56,11 +61,7 @@ export class NativeAesSiv implements Siv {
     out?: Uint8Array,
     offset = 0,
   ): Buffer {
-    const length = AES_SIV_TAG_LENGTH + plaintext.length;
-    const result =
-      out === undefined
-        ? Buffer.allocUnsafe(length)
-        : Buffer.from(out.buffer, out.byteOffset + offset, length);
+    const result = sealedOutput(AES_SIV_TAG_LENGTH + plaintext.length, out, offset);
     this.sealInto(associated, plaintext, result, 0);
     return result;
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { availableParallelism } from "node:os";
 import { describe, it } from "node:test";
 import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
-import { TimeServerError } from "../../src/errors.js";
+import { failure, parsedConfig } from "./parse-server.js";
 
 const SEED_OPTIONS = [
   "host",
@@ -18,21 +18,8 @@ const SEED_OPTIONS = [
 
 /** The line protocol's options of the config: the later protocols and policies have tests of their own. */
 function config(argv: string[], env: NodeJS.ProcessEnv = {}): Partial<ServerConfig> {
-  const command = parseServerCommand(argv, env);
-  assert.equal(command.kind, "run");
-  const full = (command as { config: ServerConfig }).config;
+  const full = parsedConfig(argv, env);
   return Object.fromEntries(SEED_OPTIONS.map((key) => [key, full[key]]));
-}
-
-function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseServerCommand(argv, env);
-  } catch (error) {
-    assert.ok(error instanceof TimeServerError);
-    assert.equal(error.code, "TS_ERR_CONFIG");
-    return error.message;
-  }
-  return assert.fail("no error");
 }
 
 describe("server configuration", () => {

@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseServerCommand, type ServerConfig } from "../../src/config/server-config.js";
-import { TimeServerError } from "../../src/errors.js";
+import type { ServerConfig } from "../../src/config/server-config.js";
+import { failure, parsedConfig } from "./parse-server.js";
 
 function udpThread(argv: string[], env: NodeJS.ProcessEnv = {}): ServerConfig["udpThread"] {
-  const command = parseServerCommand(argv, env);
-  assert.equal(command.kind, "run");
-  return (command as { config: ServerConfig }).config.udpThread;
-}
-
-function failure(argv: string[], env: NodeJS.ProcessEnv = {}): string {
-  try {
-    parseServerCommand(argv, env);
-  } catch (error) {
-    assert.ok(error instanceof TimeServerError);
-    assert.equal(error.code, "TS_ERR_CONFIG");
-    return error.message;
-  }
-  return assert.fail("no error");
+  return parsedConfig(argv, env).udpThread;
 }
 
 describe("--udp-thread auto|on|off", () => {

@@ -112,22 +112,18 @@ function scrape(port: number): Promise<string | undefined> {
 
 function lineSession(port: number): void {
   const socket = net.connect(port, "127.0.0.1", () => socket.write("TIME\r\nQUIT\r\n"));
-  let text = "";
-  socket.setEncoding("latin1");
-  socket.on("data", (chunk: string) => {
-    text += chunk;
-  });
-  socket.on("error", () => tally.failed++);
-  socket.on("close", () => {
-    if (JAM.test(text)) tally.line++;
-    else tally.wrong++;
-  });
+  countSession(socket, "line");
 }
 
 function tlsSession(port: number): void {
   const socket = tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false }, () =>
     socket.write("TIME\r\nQUIT\r\n"),
   );
+  countSession(socket, "tls");
+}
+
+/** Tally one TIME-then-QUIT session under `kind` when its reply is right. */
+function countSession(socket: net.Socket, kind: "line" | "tls"): void {
   let text = "";
   socket.setEncoding("latin1");
   socket.on("data", (chunk: string) => {
@@ -135,7 +131,7 @@ function tlsSession(port: number): void {
   });
   socket.on("error", () => tally.failed++);
   socket.on("close", () => {
-    if (JAM.test(text)) tally.tls++;
+    if (JAM.test(text)) tally[kind]++;
     else tally.wrong++;
   });
 }
